@@ -1,0 +1,94 @@
+// Reads and validates the extension's environment. Pure: takes the environment and returns the
+// configuration plus every problem found, so that tests can drive it and main decides how to log.
+
+import { initBudgetFor, InitBudget } from './init-budget'
+
+export const DEFAULT_SOCKET_PATH = '/tmp/wait-for-init.sock'
+/** sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107
+/** No Lambda Init can last longer than 15 minutes (spec §6: max(130 s, function timeout ≤ 900 s)). */
+export const MAX_WARMING_TIMEOUT_MS = 900_000
+
+export interface Config {
+  /** Hold Init for at most this many ms after the extension started; null = do not hold. */
+  holdMs: number | null
+  /** What WARMING_TIMEOUT asked for (null when unset or invalid). */
+  requestedHoldMs: number | null
+  socketPath: string
+  runtimeApi: string
+  budget: InitBudget
+}
+
+export interface ConfigProblem {
+  level: 'error' | 'warn'
+  variable: string
+  message: string
+}
+
+export interface ConfigResult {
+  config: Config
+  problems: ConfigProblem[]
+  /** Set when the extension cannot run at all (no Extensions API address). */
+  fatal?: ConfigProblem
+}
+
+export function parseWarmingTimeout(raw: string | undefined): { value: number | null; problem?: string } {
+  if (raw === undefined) return { value: null }
+  const text = raw.trim()
+  if (text === '') return { value: null }
+  // Digits only: rejects signs, decimals, exponents, hex, "Infinity" and friends outright.
+  if (!/^[0-9]+$/.test(text)) {
+    return { value: null, problem: `WARMING_TIMEOUT=${JSON.stringify(raw)} is not a whole number of milliseconds; not holding Init` }
+  }
+  const value = Number(text)
+  if (value === 0) return { value: null, problem: `WARMING_TIMEOUT=${JSON.stringify(raw)} must be greater than 0; not holding Init` }
+  if (value > MAX_WARMING_TIMEOUT_MS) {
+    return { value: null, problem: `WARMING_TIMEOUT=${JSON.stringify(raw)} is larger than any Lambda Init can last (${MAX_WARMING_TIMEOUT_MS} ms); not holding Init` }
+  }
+  return { value }
+}
+
+export function validateSocketPath(raw: string | undefined): { value: string; problem?: string } {
+  if (raw === undefined || raw.trim() === '') return { value: DEFAULT_SOCKET_PATH }
+  if (!raw.startsWith('/')) return { value: raw, problem: `WAIT_FOR_INIT_SOCKET=${JSON.stringify(raw)} must be an absolute path; not holding Init` }
+  if (raw.includes('\0')) return { value: raw, problem: `WAIT_FOR_INIT_SOCKET=${JSON.stringify(raw)} contains a NUL byte; not holding Init` }
+  const bytes = Buffer.byteLength(raw)
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    return { value: raw, problem: `WAIT_FOR_INIT_SOCKET is ${bytes} bytes long; a Unix socket path may have at most ${MAX_SOCKET_PATH_BYTES}; not holding Init` }
+  }
+  return { value: raw }
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const problems: ConfigProblem[] = []
+  const budget = initBudgetFor(env.AWS_LAMBDA_INITIALIZATION_TYPE)
+
+  const timeout = parseWarmingTimeout(env.WARMING_TIMEOUT)
+  if (timeout.problem) problems.push({ level: 'error', variable: 'WARMING_TIMEOUT', message: timeout.problem })
+
+  const socket = validateSocketPath(env.WAIT_FOR_INIT_SOCKET)
+  if (socket.problem) problems.push({ level: 'error', variable: 'WAIT_FOR_INIT_SOCKET', message: socket.problem })
+
+  let holdMs = socket.problem ? null : timeout.value
+  if (holdMs !== null && holdMs > budget.maxHoldMs) {
+    problems.push({
+      level: 'warn',
+      variable: 'WARMING_TIMEOUT',
+      message:
+        `WARMING_TIMEOUT=${holdMs} exceeds what ${budget.initializationType} Init allows ` +
+        `(limit ${budget.limitMs} ms, ${budget.safetyMarginMs} ms kept as margin); holding at most ${budget.maxHoldMs} ms`,
+    })
+    holdMs = budget.maxHoldMs
+  }
+
+  const runtimeApi = (env.AWS_LAMBDA_RUNTIME_API ?? '').trim()
+  const config: Config = { holdMs, requestedHoldMs: timeout.value, socketPath: socket.value, runtimeApi, budget }
+  if (!/^[^\s/]+:[0-9]+$/.test(runtimeApi)) {
+    return {
+      config,
+      problems,
+      fatal: { level: 'error', variable: 'AWS_LAMBDA_RUNTIME_API', message: `AWS_LAMBDA_RUNTIME_API=${JSON.stringify(env.AWS_LAMBDA_RUNTIME_API ?? '')} is not host:port; is this running inside Lambda?` },
+    }
+  }
+  return { config, problems }
+}

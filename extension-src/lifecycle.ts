@@ -1,0 +1,127 @@
+// register → hold → event loop, the whole life of the extension. Everything it touches is
+// injected, so tests can run it against fakes and the real binary runs it against Lambda.
+
+import type { Config } from './config'
+import type { ExtensionsApiClient, LambdaEvent } from './extensions-api'
+import type { Logger } from './logger'
+import { sanitizeForLog } from './logger'
+import type { Signal } from './signal-protocol'
+
+/** The part of ReadinessListener the lifecycle needs. */
+export interface Listener {
+  start(): Promise<void>
+  close(): void
+  markReleased(): void
+}
+
+export interface LifecycleDeps {
+  config: Config
+  extensionName: string
+  api: Pick<ExtensionsApiClient, 'register' | 'nextEvent' | 'initError'>
+  log: Logger
+  createListener: (onSignal: (signal: Signal) => void) => Listener
+  /** Milliseconds since the extension process started (performance.now() in production). */
+  elapsedMs: () => number
+  setTimer: (ms: number, fn: () => void) => { cancel(): void }
+}
+
+export type Outcome = 'ready' | 'timeout' | 'failed' | 'no-hold'
+
+/** spec §5.7: SHUTDOWN only — gates Init once, never part of an invoke. */
+export const SUBSCRIBED_EVENTS = ['SHUTDOWN']
+export const FUNCTION_INIT_FAILED = 'Extension.FunctionInitFailed'
+
+/** Runs until SHUTDOWN or a fatal error; resolves with the process exit code. */
+export async function runLifecycle(deps: LifecycleDeps): Promise<number> {
+  const { config, api, log } = deps
+
+  // 1. Listener before register, so the function can never look for a socket that is not there yet.
+  let listener: Listener | undefined
+  let resolveSignal: (s: Signal) => void = () => {}
+  const signalled = new Promise<Signal>((resolve) => (resolveSignal = resolve))
+  if (config.holdMs !== null) {
+    const candidate = deps.createListener((signal) => resolveSignal(signal))
+    try {
+      await candidate.start()
+      listener = candidate
+    } catch (err) {
+      log.error(`${(err as Error).message}; not holding Init`)
+    }
+  }
+
+  // 2. Register at once: the runtime waits for every extension's registration (spec §5.3 step 3).
+  try {
+    await api.register(deps.extensionName, SUBSCRIBED_EVENTS)
+  } catch (err) {
+    log.error(`could not register with the Extensions API: ${(err as Error).message}`)
+    listener?.close()
+    return 1
+  }
+  log.debug('registered', { events: SUBSCRIBED_EVENTS })
+
+  // 3. Hold: Init cannot end before our first event/next (spec §5.3 step 7).
+  let outcome: Outcome = 'no-hold'
+  if (listener && config.holdMs !== null) {
+    const remaining = Math.max(0, config.holdMs - deps.elapsedMs())
+    let timer: { cancel(): void } | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = deps.setTimer(remaining, () => resolve('timeout'))))
+    const first = await Promise.race([signalled, timedOut])
+    timer?.cancel()
+    if (first === 'timeout') {
+      outcome = 'timeout'
+      listener.markReleased()
+    } else if (first.kind === 'ready') {
+      outcome = 'ready'
+    } else {
+      return failInit(deps, listener, first.reason)
+    }
+  }
+
+  // 4. Release: ask for the next event first (that is what ends Init), then tidy up.
+  const heldMs = Math.round(deps.elapsedMs())
+  const next = api.nextEvent()
+  listener?.close()
+  logOutcome(log, outcome, outcome === 'no-hold' ? 0 : heldMs, config)
+  return eventLoop(api, log, next)
+}
+
+async function failInit(deps: LifecycleDeps, listener: Listener, reason: string): Promise<number> {
+  const { api, log } = deps
+  const heldMs = Math.round(deps.elapsedMs())
+  listener.close()
+  const safeReason = sanitizeForLog(reason)
+  log.error(`init outcome=failed held=${heldMs}ms: the function reported: ${safeReason}`, { outcome: 'failed', heldMs })
+  try {
+    await api.initError(FUNCTION_INIT_FAILED, reason)
+  } catch (err) {
+    log.error(`could not report the failure to Lambda: ${(err as Error).message}`)
+  }
+  // Exiting is what makes Lambda fail this Init (spec §8 row 13).
+  return 1
+}
+
+function logOutcome(log: Logger, outcome: Outcome, heldMs: number, config: Config): void {
+  const fields = { outcome, heldMs }
+  if (outcome === 'timeout') log.warn(`init outcome=timeout held=${heldMs}ms: no signal from the function within ${config.holdMs} ms`, fields)
+  else if (outcome === 'ready') log.info(`init outcome=ready held=${heldMs}ms`, fields)
+  else log.info(`init outcome=no-hold held=0ms${config.requestedHoldMs === null ? ' (WARMING_TIMEOUT not set)' : ''}`, fields)
+}
+
+async function eventLoop(api: LifecycleDeps['api'], log: Logger, first: Promise<LambdaEvent>): Promise<number> {
+  let pending = first
+  for (;;) {
+    let event: LambdaEvent
+    try {
+      event = await pending
+    } catch (err) {
+      log.error(`event/next failed: ${(err as Error).message}`)
+      return 1
+    }
+    if (String(event.eventType).toUpperCase() === 'SHUTDOWN') {
+      // Reason values differ in case between docs and platform (spec §3, §10).
+      log.debug('shutdown', { reason: String(event.shutdownReason ?? '') })
+      return 0
+    }
+    pending = api.nextEvent() // not subscribed to INVOKE, but never wedge if one arrives
+  }
+}

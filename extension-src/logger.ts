@@ -1,0 +1,74 @@
+// Logging in the shape Lambda's log pipeline expects. Text lines start with `[wait-for-init]`;
+// with AWS_LAMBDA_LOG_FORMAT=JSON every line is one JSON object (Lambda's advanced logging
+// controls), and AWS_LAMBDA_LOG_LEVEL filters in both formats.
+
+export type Level = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL'
+const LEVELS: readonly Level[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+export interface LoggerOptions {
+  name: string
+  format: 'text' | 'json'
+  minLevel: Level
+  write?: (line: string) => void
+  now?: () => Date
+}
+
+export interface LogSettings {
+  format: 'text' | 'json'
+  minLevel: Level
+  /** Problems found while reading the settings, to be logged once the logger exists. */
+  problems: string[]
+}
+
+/** Reads AWS_LAMBDA_LOG_FORMAT / AWS_LAMBDA_LOG_LEVEL; unknown values fall back with a warning. */
+export function readLogSettings(env: NodeJS.ProcessEnv): LogSettings {
+  const problems: string[] = []
+  const rawFormat = (env.AWS_LAMBDA_LOG_FORMAT ?? '').trim()
+  let format: 'text' | 'json' = 'text'
+  if (/^json$/i.test(rawFormat)) format = 'json'
+  else if (rawFormat !== '' && !/^text$/i.test(rawFormat)) {
+    problems.push(`AWS_LAMBDA_LOG_FORMAT=${JSON.stringify(rawFormat)} is not Text or JSON; using Text`)
+  }
+  const rawLevel = (env.AWS_LAMBDA_LOG_LEVEL ?? '').trim().toUpperCase()
+  let minLevel: Level = 'INFO'
+  if ((LEVELS as readonly string[]).includes(rawLevel)) minLevel = rawLevel as Level
+  else if (rawLevel !== '') {
+    problems.push(`AWS_LAMBDA_LOG_LEVEL=${JSON.stringify(env.AWS_LAMBDA_LOG_LEVEL)} is not one of ${LEVELS.join(', ')}; using INFO`)
+  }
+  return { format, minLevel, problems }
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'))
+  const now = options.now ?? (() => new Date())
+  const threshold = LEVELS.indexOf(options.minLevel)
+  const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
+    if (LEVELS.indexOf(level) < threshold) return
+    if (options.format === 'json') {
+      write(JSON.stringify({ timestamp: now().toISOString(), level, extension: options.name, message, ...fields }))
+    } else {
+      const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : ''
+      write(`[${options.name}] ${level} ${message}${extra}`)
+    }
+  }
+  return {
+    debug: (m, f) => emit('DEBUG', m, f),
+    info: (m, f) => emit('INFO', m, f),
+    warn: (m, f) => emit('WARN', m, f),
+    error: (m, f) => emit('ERROR', m, f),
+  }
+}
+
+/** Makes untrusted text (a reason sent by the function) safe for one log line: bounded, no control characters. */
+export function sanitizeForLog(text: string, maxLength = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
+  return clean.length > maxLength ? clean.slice(0, maxLength) + '…' : clean
+}

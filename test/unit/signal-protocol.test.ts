@@ -1,0 +1,22 @@
+import t from 'tap'
+import { parseMessage, MAX_REASON_LENGTH } from '../../extension-src/signal-protocol'
+
+t.test('ready: trimmed, case-insensitive', async (t) => {
+  for (const m of ['ready', 'READY', ' Ready\r\n', '\tready ']) t.same(parseMessage(m), { kind: 'ready' }, JSON.stringify(m))
+})
+
+t.test('error with and without a reason', async (t) => {
+  t.same(parseMessage('error: db refused connection'), { kind: 'failed', reason: 'db refused connection' })
+  t.same(parseMessage('ERROR:timeout'), { kind: 'failed', reason: 'timeout' })
+  const bare = parseMessage('error')
+  t.equal(bare.kind, 'failed')
+  t.ok(bare.kind === 'failed' && bare.reason.length > 0, 'a bare error still has a reason')
+  const long = parseMessage('error: ' + 'x'.repeat(5000))
+  t.ok(long.kind === 'failed' && long.reason.length === MAX_REASON_LENGTH, 'reason is capped')
+})
+
+t.test('garbage never releases', async (t) => {
+  for (const m of ['', 'readyy', 'ready now', 'not ready', 'r e a d y', 'ok', 'errors', '\u0000ready', 'ready\u0000', '{"ready":true}', 'rеady' /* Cyrillic е */]) {
+    t.equal(parseMessage(m).kind, 'unknown', JSON.stringify(m))
+  }
+})
