@@ -57,7 +57,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<number> {
     listener?.close()
     return 1
   }
-  log.debug('registered', { events: SUBSCRIBED_EVENTS })
+  log.debug(`registered as ${deps.extensionName} for ${SUBSCRIBED_EVENTS.join(',')}`)
 
   // 3. Hold: Init cannot end before our first event/next (spec §5.3 step 7).
   let outcome: Outcome = 'no-hold'

@@ -54,8 +54,8 @@ export function createLogger(options: LoggerOptions): Logger {
     if (options.format === 'json') {
       write(JSON.stringify({ timestamp: now().toISOString(), level, extension: options.name, message, ...fields }))
     } else {
-      const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : ''
-      write(`[${options.name}] ${level} ${message}${extra}`)
+      // Fields are for machines (JSON mode); text messages already say what matters.
+      write(`[${options.name}] ${level} ${message}`)
     }
   }
   return {

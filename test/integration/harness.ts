@@ -1,0 +1,50 @@
+// Shared harness for integration tests: the built layer in the local Lambda sandbox.
+import fs from 'node:fs'
+import path from 'node:path'
+import { Sandbox, SandboxOptions, SandboxReport, ExtensionReport } from '../sandbox'
+
+export const ROOT = path.resolve(__dirname, '..', '..')
+export const LAYER_DIR = path.join(ROOT, 'dist', 'layer')
+export const EXTENSION_BINARY = path.join(LAYER_DIR, 'extensions', 'wait-for-init')
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures')
+export const WARMUP_FUNCTION = path.join(FIXTURES, 'functions', 'warmup')
+
+/** Integration tests run the real SEA: `make test` builds it first. */
+export function requireLayer(): string {
+  if (!fs.existsSync(EXTENSION_BINARY)) {
+    throw new Error(`${EXTENSION_BINARY} is missing: run \`make layer\` (make test does it for you)`)
+  }
+  return LAYER_DIR
+}
+
+/** A sandbox with the built layer, closed at teardown whatever happens. */
+export function sandboxWithLayer(t: { teardown(fn: () => unknown): void }, opts: Partial<SandboxOptions> & { env?: Record<string, string> }): Sandbox {
+  const sb = new Sandbox({ functionDir: WARMUP_FUNCTION, layers: [requireLayer()], ...opts })
+  t.teardown(() => sb.close())
+  return sb
+}
+
+export function ours(report: SandboxReport, name = 'wait-for-init'): ExtensionReport {
+  const ext = report.extensions.find((e) => e.name === name)
+  if (!ext) throw new Error(`extension ${name} not in report: ${report.extensions.map((e) => e.name).join(', ')}`)
+  return ext
+}
+
+export function extensionLines(ext: ExtensionReport): string[] {
+  return ext.logs.map((l) => l.text)
+}
+
+/** The outcome lines (`init outcome=…`) the extension wrote. */
+export function outcomeLines(ext: ExtensionReport): string[] {
+  return extensionLines(ext).filter((l) => /init outcome=/.test(l))
+}
+
+export interface WarmupState {
+  warm: boolean
+  warmedAt: number | null
+  signalledAt: number | null
+  reply: string | null
+  signalError: string | null
+  msSinceLoad: number
+  loadedAt: number
+}
