@@ -1,0 +1,77 @@
+# wait-for-init: build, test and publish the Lambda extension layer.
+# `make help` lists the targets and variables. The build logic lives in build-scripts/*.ts.
+
+ARCH       ?= x86_64
+LAYER_NAME ?= wait-for-init
+RUN_TS     := node build-scripts/run-ts.mjs
+
+# Build and publish knobs read by build-scripts/config.ts and publish-settings.ts; exported so
+# `make layer ZIP_LEVEL=6` reaches the scripts.
+export ARCH LAYER_NAME NODE_VERSION SEA_EXEC_ARGV SEA_EXEC_ARGV_EXTENSION SEA_USE_CODE_CACHE \
+       SEA_USE_SNAPSHOT STRIP ZIP_LEVEL WAIT_FOR_INIT_CACHE NODE_PINS_FILE \
+       S3_BUCKET S3_PREFIX PUBLIC ORG_ID PRINCIPAL COMPATIBLE_RUNTIMES MAX_DIRECT_UPLOAD_BYTES AWS_CLI
+
+.DEFAULT_GOAL := layer
+.PHONY: layer layers test clean clean-cache help run-local bench soak publish publish-all test-deps
+
+# npm ci only when node_modules is missing or older than package-lock.json.
+node_modules/.package-lock.json: package-lock.json
+	npm ci
+	@touch $@
+
+layer: node_modules/.package-lock.json ## Build dist/wait-for-init-ARCH.zip and its tree (no-op when inputs are unchanged)
+	$(RUN_TS) build-scripts/build.ts --arch $(ARCH)
+
+layers: node_modules/.package-lock.json ## Build both architectures
+	$(RUN_TS) build-scripts/build.ts --arch x86_64
+	$(RUN_TS) build-scripts/build.ts --arch arm64
+
+test: layer ## Build the layer, then run every tap test (npm test)
+	npm test
+
+run-local: layer ## Run the built layer in the local Lambda sandbox
+	$(RUN_TS) test/sandbox/run-local.ts
+
+bench: layer ## Benchmark the built layer against the reference extension
+	$(RUN_TS) bench/bench.ts
+
+soak: layer ## Long-running soak test of the built layer
+	$(RUN_TS) test/soak/soak.ts
+
+publish: node_modules/.package-lock.json ## Publish dist/wait-for-init-ARCH.zip with the AWS CLI (build it first)
+	$(RUN_TS) build-scripts/publish.ts --arch $(ARCH)
+
+publish-all: node_modules/.package-lock.json ## Publish both architectures (both zips must be built)
+	$(RUN_TS) build-scripts/publish.ts --arch x86_64 --arch arm64
+
+test-deps: ## Install optional Debian tools some tests use (qemu + arm64 libs, AWS CLI v2)
+	apt-get update -qq
+	apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross awscli
+
+clean: ## Remove dist/ (the Node download cache survives)
+	rm -rf dist
+
+clean-cache: ## Remove the cached Node downloads (WAIT_FOR_INIT_CACHE, default ~/.cache/wait-for-init)
+	rm -rf "$${WAIT_FOR_INIT_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/wait-for-init}"
+
+help: ## List targets and variables
+	@echo "Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-13s %s\n", $$1, $$2 }'
+	@echo
+	@echo "Variables (make VAR=value ...):"
+	@echo "  ARCH=x86_64|arm64            architecture to build/publish (default x86_64)"
+	@echo "  NODE_VERSION=24.21.0         embedded Node, one pinned in build-scripts/node-pins.json"
+	@echo "  ZIP_LEVEL=0..9               deflate level of the layer zip (default 9)"
+	@echo "  STRIP=1|0                    strip the Node binary before injection (default 1)"
+	@echo "  SEA_EXEC_ARGV='--flag ...'   Node/V8 flags baked into the SEA (default none)"
+	@echo "  SEA_EXEC_ARGV_EXTENSION=none NODE_OPTIONS handling: none (default), env, cli"
+	@echo "  SEA_USE_CODE_CACHE=0|1       V8 code cache in the blob (native builds only)"
+	@echo "  SEA_USE_SNAPSHOT=0|1         startup snapshot (native builds only; needs a snapshot entry)"
+	@echo "  WAIT_FOR_INIT_CACHE=DIR      Node download cache (default ~/.cache/wait-for-init)"
+	@echo "  LAYER_NAME=wait-for-init     layer name for publish"
+	@echo "  AWS_PROFILE, AWS_REGION      AWS CLI profile and region for publish"
+	@echo "  AWS_ENDPOINT_URL=URL         passed to the AWS CLI as --endpoint-url"
+	@echo "  S3_BUCKET, S3_PREFIX         upload through S3 when the zip exceeds MAX_DIRECT_UPLOAD_BYTES (50 MiB)"
+	@echo "  PUBLIC=1 | ORG_ID=o-... | PRINCIPAL=123456789012   grant lambda:GetLayerVersion after publishing"
+	@echo "  COMPATIBLE_RUNTIMES='...'    override the runtime list (max 15)"
+	@echo "  AWS_CLI=path                 AWS CLI executable (default aws)"

@@ -1,0 +1,47 @@
+// Bundles the extension's TypeScript into one CommonJS file for the SEA: Node's SEA runs a
+// single CommonJS script and cannot load files from the layer, so everything, node-fetch v3
+// (ESM-only) included, must be inside it.
+import { build } from 'esbuild'
+import fs from 'node:fs'
+import { BuildError } from './errors'
+
+export interface BundleOptions {
+  entry: string
+  outfile: string
+  /** Value of the WAIT_FOR_INIT_VERSION constant the entry declares. */
+  version: string
+  /** esbuild target; the embedded Node's major line. */
+  target: string
+}
+
+export interface BundleResult {
+  outfile: string
+  bytes: number
+  warnings: string[]
+}
+
+export async function bundle(opts: BundleOptions): Promise<BundleResult> {
+  if (!fs.existsSync(opts.entry)) throw new BuildError(`bundle entry ${opts.entry} does not exist`)
+  let result
+  try {
+    result = await build({
+      entryPoints: [opts.entry],
+      outfile: opts.outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: opts.target,
+      minify: true,
+      sourcemap: false,
+      legalComments: 'eof',
+      define: { WAIT_FOR_INIT_VERSION: JSON.stringify(opts.version) },
+      logLevel: 'silent',
+    })
+  } catch (err) {
+    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? []
+    const detail = errors.map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n')
+    throw new BuildError(`esbuild could not bundle ${opts.entry}${detail ? `:\n${detail}` : `: ${(err as Error).message}`}`)
+  }
+  const warnings = result.warnings.map((w) => `${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`)
+  return { outfile: opts.outfile, bytes: fs.statSync(opts.outfile).size, warnings }
+}
