@@ -1,0 +1,118 @@
+// Resolves the client's settings from explicit options, then the environment, then defaults.
+// Bad values never throw (the client must not break a function's Init): they are reported
+// through the logger, naming the option or variable and the value, and the default is used.
+
+export type SignalResult = 'accepted' | 'no-extension' | 'too-late'
+
+export interface SignalOptions {
+  /** Unix socket path; default: env WAIT_FOR_INIT_SOCKET, else /tmp/wait-for-init.sock. */
+  socketPath?: string
+  /** Total time (ms) to keep retrying while the socket does not exist yet; default: env
+   *  WAIT_FOR_INIT_CLIENT_RETRY_MS, else 1000. 0 = a single attempt. */
+  retryMs?: number
+  /** Bound (ms) on one attempt: connect, send, read the one-line answer; default: env
+   *  WAIT_FOR_INIT_CLIENT_TIMEOUT_MS, else 1000. */
+  attemptTimeoutMs?: number
+  /** Environment to read (WARMING_TIMEOUT and the variables above); default: process.env. */
+  env?: Record<string, string | undefined>
+  /** Where warnings go; default: console.warn. null silences the client. */
+  log?: ((message: string) => void) | null
+}
+
+export interface ResolvedConfig {
+  socketPath: string
+  retryMs: number
+  attemptTimeoutMs: number
+  /** WARMING_TIMEOUT as the function sees it: undefined when unset or blank. */
+  warmingTimeoutRaw: string | undefined
+  /** WARMING_TIMEOUT as a number when it is a plain non-negative integer, else undefined. */
+  warmingTimeoutMs: number | undefined
+  log: (message: string) => void
+}
+
+export const DEFAULT_SOCKET_PATH = '/tmp/wait-for-init.sock'
+export const DEFAULT_RETRY_MS = 1000
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000
+/** Upper bound for both budgets: anything larger would defeat "never add seconds to Init". */
+export const MAX_BUDGET_MS = 60000
+export const LOG_PREFIX = '[wait-for-init client]'
+
+export function defaultLog(message: string): void {
+  // Looked up at call time so a runtime's patched console (request id, JSON format) applies.
+  console.warn(message)
+}
+
+export function resolveConfig(options: SignalOptions | undefined, processEnv: Record<string, string | undefined>): ResolvedConfig {
+  const opts: SignalOptions = options !== null && typeof options === 'object' ? options : {}
+  const rawLog = opts.log
+  const log: (message: string) => void =
+    rawLog === null ? () => {} : typeof rawLog === 'function' ? safeLog(rawLog) : defaultLog
+  const warn = (text: string): void => log(`${LOG_PREFIX} ${text}`)
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    warn(`options must be an object, got ${describe(options)}; using defaults`)
+  }
+  let env = processEnv
+  if (opts.env !== undefined) {
+    if (opts.env !== null && typeof opts.env === 'object') env = opts.env
+    else warn(`option env must be an object, got ${describe(opts.env)}; using process.env`)
+  }
+
+  const socketPath = resolveSocketPath(opts.socketPath, env.WAIT_FOR_INIT_SOCKET, warn)
+  const retryMs = resolveMs('retryMs', opts.retryMs, 'WAIT_FOR_INIT_CLIENT_RETRY_MS', env, DEFAULT_RETRY_MS, warn)
+  const attemptTimeoutMs = resolveMs(
+    'attemptTimeoutMs', opts.attemptTimeoutMs, 'WAIT_FOR_INIT_CLIENT_TIMEOUT_MS', env, DEFAULT_ATTEMPT_TIMEOUT_MS, warn,
+  )
+  // Attempts need a positive bound, or a silent server would be given no time at all.
+  const boundedAttempt = attemptTimeoutMs > 0 ? attemptTimeoutMs : DEFAULT_ATTEMPT_TIMEOUT_MS
+
+  const wt = env.WARMING_TIMEOUT
+  const warmingTimeoutRaw = typeof wt === 'string' && wt.trim() !== '' ? wt : undefined
+  const trimmed = warmingTimeoutRaw === undefined ? '' : warmingTimeoutRaw.trim()
+  const warmingTimeoutMs = /^\d{1,15}$/.test(trimmed) ? Number(trimmed) : undefined
+
+  return { socketPath, retryMs, attemptTimeoutMs: boundedAttempt, warmingTimeoutRaw, warmingTimeoutMs, log }
+}
+
+function resolveSocketPath(option: unknown, fromEnv: string | undefined, warn: (t: string) => void): string {
+  if (option !== undefined) {
+    if (typeof option === 'string' && option !== '') return option
+    warn(`option socketPath must be a non-empty string, got ${describe(option)}; using the default`)
+  }
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+  return DEFAULT_SOCKET_PATH
+}
+
+function resolveMs(
+  optionName: string, option: unknown, envName: string, env: Record<string, string | undefined>,
+  fallback: number, warn: (t: string) => void,
+): number {
+  if (option !== undefined) {
+    if (typeof option === 'number' && Number.isInteger(option) && option >= 0 && option <= MAX_BUDGET_MS) return option
+    warn(`option ${optionName} must be an integer from 0 to ${MAX_BUDGET_MS} (ms), got ${describe(option)}; using ${fallback}`)
+    return fallback
+  }
+  const raw = env[envName]
+  if (raw === undefined || raw.trim() === '') return fallback
+  const text = raw.trim()
+  if (/^\d{1,15}$/.test(text) && Number(text) <= MAX_BUDGET_MS) return Number(text)
+  warn(`${envName} must be an integer from 0 to ${MAX_BUDGET_MS} (ms), got ${JSON.stringify(raw)}; using ${fallback}`)
+  return fallback
+}
+
+function safeLog(fn: (message: string) => void): (message: string) => void {
+  return (message) => {
+    try {
+      fn(message)
+    } catch {
+      // A throwing logger must not turn into a throw or rejection in the user's code.
+    }
+  }
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (value === null) return 'null'
+  if (typeof value === 'object') return 'an object'
+  if (typeof value === 'function') return 'a function'
+  return `${typeof value} ${String(value)}`
+}

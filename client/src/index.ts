@@ -1,0 +1,28 @@
+// wait-for-init client: tells the wait-for-init Lambda extension that the function's
+// asynchronous initialization is done (or failed). Zero dependencies, Node 14+.
+import { probe } from './evidence'
+import { resolveConfig, SignalOptions, SignalResult } from './config'
+import { failureMessage, readyMessage, sendSignal } from './signal'
+
+export type { SignalOptions, SignalResult } from './config'
+export type { HoldOptions, Work } from './hold'
+export { holdInitUntil } from './hold'
+
+/** Tell the extension that initialization finished. Never throws or rejects. */
+export function signalReady(options?: SignalOptions): Promise<SignalResult> {
+  return sendSignal(readyMessage(), options)
+}
+
+/** Tell the extension that initialization failed, so Lambda fails this Init. Never throws or rejects. */
+export function signalFailure(reason?: unknown, options?: SignalOptions): Promise<SignalResult> {
+  return sendSignal(failureMessage(reason), options)
+}
+
+// Loading the module is normally part of Init, while a holding extension's socket exists:
+// remember it now (one lstat, no connection), so a later signal that finds the socket gone can
+// say `too-late` at once instead of retrying and guessing `no-extension`.
+try {
+  probe(resolveConfig({ log: null }, process.env).socketPath)
+} catch {
+  // Never let module loading fail because of the probe.
+}
