@@ -194,3 +194,26 @@ t.test('AWS_LAMBDA_LOG_FORMAT=JSON: every line is a JSON object', async (t) => {
   }
   t.ok(lines.map((l) => JSON.parse(l)).some((p) => p.outcome === 'no-hold'), 'outcome as a field')
 })
+
+t.test('works the same under a non-Node runtime (a Python custom runtime)', async (t) => {
+  const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => fs.existsSync(p)) ??
+    require('node:child_process').spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim()
+  if (!python) return t.skip('python3 not installed')
+  const functionDir = path.join(FIXTURES, 'functions', 'python')
+  for (const [env, expectWarm] of [[{ WARMING_TIMEOUT: '5000' }, true], [{}, false]] as const) {
+    const sb = new Sandbox({ functionDir, layers: [requireLayer()], mode: 'provisioned', env, runtimeCommand: [python, '/var/task/bootstrap.py'] })
+    t.teardown(() => sb.close())
+    const report = sb.report.bind(sb)
+    const init = await sb.init()
+    if (init.failed && !report().isolation.enabled) {
+      await sb.close()
+      return t.skip(`needs the isolated sandbox (/var/task): ${report().isolation.reason}`)
+    }
+    t.notOk(init.failed, `Init ok (${JSON.stringify(env)})`)
+    await sb.idle(300)
+    const state = (await sb.invoke({})).result as { warm: boolean; reply: string | null }
+    t.equal(state.warm, expectWarm, `${JSON.stringify(env)}: warm=${expectWarm}`)
+    if (expectWarm) t.equal(state.reply, 'ok\n')
+    await sb.close()
+  }
+})
