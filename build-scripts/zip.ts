@@ -12,13 +12,16 @@ export interface ZipInput {
   name: string
   /** Unix permission bits (e.g. 0o755). */
   mode: number
+  /** File content, or for a symbolic link its target. */
   data?: Buffer
+  symlink?: boolean
 }
 
 export interface ZipEntry {
   name: string
   mode: number
   isDirectory: boolean
+  isSymlink: boolean
   method: number
   crc32: number
   compressedSize: number
@@ -30,6 +33,8 @@ const DOS_TIME = 0
 const DOS_DATE = (0 << 9) | (1 << 5) | 1 // 1980-01-01
 const S_IFREG = 0o100000
 const S_IFDIR = 0o040000
+const S_IFLNK = 0o120000
+const S_IFMT = 0o170000
 const MADE_BY_UNIX = (3 << 8) | 20
 const MAX32 = 0xffffffff
 
@@ -99,7 +104,7 @@ export function writeZip(inputs: readonly ZipInput[], level: number): Buffer {
     local.writeUInt16LE(0, 28)
     chunks.push(local, name, body)
 
-    const mode = (e.mode & 0o7777) | (isDir ? S_IFDIR : S_IFREG)
+    const mode = (e.mode & 0o7777) | (isDir ? S_IFDIR : e.symlink ? S_IFLNK : S_IFREG)
     const cd = Buffer.alloc(46)
     cd.writeUInt32LE(0x02014b50, 0)
     cd.writeUInt16LE(MADE_BY_UNIX, 4)
@@ -135,6 +140,7 @@ export function readZip(zip: Buffer): ZipEntry[] {
   if (eocd < 0 || eocd + 22 > zip.length) throw new BuildError('not a zip file (no end of central directory)')
   const count = zip.readUInt16LE(eocd + 10)
   let at = zip.readUInt32LE(eocd + 16)
+  if (at === MAX32 || count === 0xffff) throw new BuildError('ZIP64 archives are not supported')
   const out: ZipEntry[] = []
   for (let i = 0; i < count; i++) {
     if (zip.readUInt32LE(at) !== 0x02014b50) throw new BuildError(`bad central directory entry ${i}`)
@@ -155,8 +161,11 @@ export function readZip(zip: Buffer): ZipEntry[] {
     const data = method === 8 ? zlib.inflateRawSync(body) : method === 0 ? Buffer.from(body) : undefined
     if (!data) throw new BuildError(`${name}: unsupported compression method ${method}`)
     if (data.length !== size || crc32(data) !== crc) throw new BuildError(`${name}: size or CRC mismatch`)
-    const unixMode = ext >>> 16
-    out.push({ name, mode: unixMode & 0o7777, isDirectory: (unixMode & 0o170000) === S_IFDIR, method, crc32: crc, compressedSize, size, data })
+    // Only zips made on Unix carry modes; others get the usual defaults.
+    const unixMode = zip.readUInt16LE(at + 4) >> 8 === 3 ? ext >>> 16 : 0
+    const isDirectory = name.endsWith('/') || (unixMode & S_IFMT) === S_IFDIR
+    const mode = unixMode & 0o7777 || (isDirectory ? 0o755 : 0o644)
+    out.push({ name, mode, isDirectory, isSymlink: (unixMode & S_IFMT) === S_IFLNK, method, crc32: crc, compressedSize, size, data })
     at += 46 + nameLen + extraLen + commentLen
   }
   return out
