@@ -155,7 +155,7 @@ t.test('runs where no node is on PATH (isolated sandbox) and under a renamed fil
   await sb.init()
   const report = sb.report()
   if (!report.isolation.enabled) {
-    t.skip(`sandbox isolation unavailable: ${report.isolation.reason}`)
+    t.skip(`sandbox isolation unavailable: ${report.isolation.reason}`, () => {})
   } else {
     const probe = report.extensions.find((e) => e.name === 'wait-for-init')!
     t.ok(probe.registerAt, 'registered with node masked')
@@ -198,7 +198,7 @@ t.test('AWS_LAMBDA_LOG_FORMAT=JSON: every line is a JSON object', async (t) => {
 t.test('works the same under a non-Node runtime (a Python custom runtime)', async (t) => {
   const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => fs.existsSync(p)) ??
     require('node:child_process').spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim()
-  if (!python) return t.skip('python3 not installed')
+  if (!python) return t.skip('python3 not installed', () => {})
   const functionDir = path.join(FIXTURES, 'functions', 'python')
   for (const [env, expectWarm] of [[{ WARMING_TIMEOUT: '5000' }, true], [{}, false]] as const) {
     const sb = new Sandbox({ functionDir, layers: [requireLayer()], mode: 'provisioned', env, runtimeCommand: [python, '/var/task/bootstrap.py'] })
@@ -207,7 +207,7 @@ t.test('works the same under a non-Node runtime (a Python custom runtime)', asyn
     const init = await sb.init()
     if (init.failed && !report().isolation.enabled) {
       await sb.close()
-      return t.skip(`needs the isolated sandbox (/var/task): ${report().isolation.reason}`)
+      return t.skip(`needs the isolated sandbox (/var/task): ${report().isolation.reason}`, () => {})
     }
     t.notOk(init.failed, `Init ok (${JSON.stringify(env)})`)
     await sb.idle(300)
