@@ -30,6 +30,8 @@ export type Outcome = 'ready' | 'timeout' | 'failed' | 'no-hold'
 /** spec §5.7: SHUTDOWN only — gates Init once, never part of an invoke. */
 export const SUBSCRIBED_EVENTS = ['SHUTDOWN']
 export const FUNCTION_INIT_FAILED = 'Extension.FunctionInitFailed'
+/** How long a failed Init waits for Lambda to accept init/error before exiting regardless. */
+export const INIT_ERROR_WAIT_MS = 1000
 
 /** Runs until SHUTDOWN or a fatal error; resolves with the process exit code. */
 export async function runLifecycle(deps: LifecycleDeps): Promise<number> {
@@ -91,10 +93,17 @@ async function failInit(deps: LifecycleDeps, listener: Listener, reason: string)
   listener.close()
   const safeReason = sanitizeForLog(reason)
   log.error(`init outcome=failed held=${heldMs}ms: the function reported: ${safeReason}`, { outcome: 'failed', heldMs })
+  // Bounded, unlike event/next: the post is answered at once by a healthy API, and exiting is what
+  // fails the Init anyway — a hung post must not keep Init open until Lambda's Init timeout.
+  let timer: { cancel(): void } | undefined
+  const gaveUp = new Promise<'timeout'>((resolve) => (timer = deps.setTimer(INIT_ERROR_WAIT_MS, () => resolve('timeout'))))
   try {
-    await api.initError(FUNCTION_INIT_FAILED, reason)
+    const reported = await Promise.race([api.initError(FUNCTION_INIT_FAILED, reason), gaveUp])
+    if (reported === 'timeout') log.error(`could not report the failure to Lambda: init/error not answered within ${INIT_ERROR_WAIT_MS} ms`)
   } catch (err) {
     log.error(`could not report the failure to Lambda: ${(err as Error).message}`)
+  } finally {
+    timer?.cancel()
   }
   // Exiting is what makes Lambda fail this Init (spec §8 row 13).
   return 1

@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import { dirname } from 'node:path'
 import { Logger, sanitizeForLog } from './logger'
 import {
-  MAX_MESSAGE_BYTES, parseMessage, REPLY_ALREADY_FAILED, REPLY_ALREADY_RELEASED, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, Signal,
+  isIncompleteKeyword, MAX_MESSAGE_BYTES, parseMessage, REPLY_ALREADY_FAILED, REPLY_ALREADY_RELEASED, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, Signal,
 } from './signal-protocol'
 
 export interface ListenerOptions {
@@ -23,9 +23,24 @@ export interface ListenerOptions {
   idleTimeoutMs?: number
   /** A message with no newline and no end-of-stream is taken as complete after this quiet gap. */
   quietMs?: number
-  /** Stay well below Lambda's 1 024 file descriptors per process (spec §6). */
+  /**
+   * Open connections kept at most; a new one evicts the oldest. Stays far below Lambda's 1 024
+   * descriptors per process (spec §6) and bounds memory (~17 kB per connection, measured).
+   */
   maxConnections?: number
 }
+
+/** Plain words for the listen() failures a misconfigured path produces. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  ENOSPC: 'no space left on device',
+  ENOTDIR: 'a parent of the path is not a directory',
+  EADDRINUSE: 'another socket was created at this path meanwhile',
+}
+
+/** Warnings about hostile traffic logged individually; the rest are counted and summed up at close(). */
+const MAX_TRAFFIC_WARNINGS = 5
 
 export class ListenerPathError extends Error {
   override name = 'ListenerPathError'
@@ -34,17 +49,22 @@ export class ListenerPathError extends Error {
 export class ReadinessListener {
   private server: net.Server | undefined
   private readonly sockets = new Set<net.Socket>()
+  private readonly answered = new WeakSet<net.Socket>()
   private settled: Signal | undefined
   private closed = false
+  private listening = false
+  /** Unknown or oversized messages seen (a buggy loop in the function must not flood its log). */
+  private rejectedMessages = 0
 
   constructor(private readonly options: ListenerOptions) {}
 
   /** Prepares the path and listens. Rejects with ListenerPathError on any path problem. */
   async start(): Promise<void> {
     const { path } = this.options
-    removeStaleSocket(path)
+    if (await removeStaleSocket(path)) this.options.log.info(`replaced a stale socket at ${path} (left by an earlier Init)`)
+    // No server.maxConnections: at the cap Node drops the *new* connection, so a crowd of idle
+    // clients would lock a `ready` out until they time out; handle() evicts the oldest instead.
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.handle(socket))
-    server.maxConnections = this.options.maxConnections ?? 900
     this.server = server
     // umask, not chmod after listen: no window in which the socket exists with wider permissions.
     const previousMask = process.umask(0o177)
@@ -59,10 +79,12 @@ export class ReadinessListener {
     } catch (err) {
       this.server = undefined
       const e = err as NodeJS.ErrnoException
-      throw new ListenerPathError(`cannot listen on ${path}: ${e.code ?? e.message}`)
+      const why = e.code ? `${e.code}${LISTEN_ERRORS[e.code] ? ` (${LISTEN_ERRORS[e.code]})` : ''}` : e.message
+      throw new ListenerPathError(`cannot listen on ${path}: ${why}`)
     } finally {
       process.umask(previousMask)
     }
+    this.listening = true
     // Errors after listening (e.g. EMFILE on accept) must never crash the extension.
     server.on('error', (err) => this.options.log.warn(`readiness socket error: ${(err as NodeJS.ErrnoException).code ?? err.message}`))
   }
@@ -72,19 +94,34 @@ export class ReadinessListener {
     if (this.closed) return
     this.closed = true
     this.server?.close()
-    try {
-      fs.unlinkSync(this.options.path)
-    } catch {
-      /* already gone */
+    if (this.rejectedMessages > MAX_TRAFFIC_WARNINGS) {
+      this.options.log.warn(`readiness socket: ${this.rejectedMessages} unknown or oversized messages ignored in total`)
     }
-    // Give in-flight replies a moment, then drop whatever is left; never keep the process alive.
+    // Only our own socket: after a failed start() the path may be another process's live socket.
+    if (this.listening) {
+      try {
+        fs.unlinkSync(this.options.path)
+      } catch {
+        /* already gone */
+      }
+    }
+    // Connections already answered are ended now (a client waiting for EOF, like `nc -U`, returns
+    // at once). The others may have a message on its way (e.g. a second `ready` racing the
+    // release): it still gets its answer and reply() ends the connection after it. Whatever is
+    // left is dropped shortly; the timers never keep the process alive.
     for (const socket of this.sockets) {
-      socket.end()
+      if (this.answered.has(socket)) socket.end()
       setTimeout(() => socket.destroy(), 200).unref()
     }
   }
 
   private handle(socket: net.Socket): void {
+    if (this.sockets.size >= (this.options.maxConnections ?? 64)) {
+      // Set iteration is insertion order: the first entry is the oldest connection.
+      const oldest = this.sockets.values().next().value as net.Socket
+      this.sockets.delete(oldest)
+      oldest.destroy()
+    }
     this.sockets.add(socket)
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 2000
     const quietMs = this.options.quietMs ?? 50
@@ -93,11 +130,14 @@ export class ReadinessListener {
     let quietTimer: NodeJS.Timeout | undefined
 
     const reply = (text: string) => {
+      this.answered.add(socket)
       if (!socket.destroyed && socket.writable) socket.write(text)
+      if (this.closed) socket.end() // released meanwhile: this answer is the last one
     }
-    const flush = () => {
+    const flush = (atEnd: boolean) => {
       if (quietTimer) clearTimeout(quietTimer)
       quietTimer = undefined
+      if (!atEnd && isIncompleteKeyword(buffer)) return // a slow writer: wait for the rest (idle bound applies)
       const message = buffer
       buffer = ''
       if (message.trim() !== '') reply(this.accept(message))
@@ -108,7 +148,7 @@ export class ReadinessListener {
     socket.on('data', (chunk: string) => {
       bytes += Buffer.byteLength(chunk)
       if (bytes > MAX_MESSAGE_BYTES) {
-        this.options.log.warn(`readiness socket: a client sent more than ${MAX_MESSAGE_BYTES} bytes; connection closed`)
+        this.warnTraffic(`readiness socket: a client sent more than ${MAX_MESSAGE_BYTES} bytes; connection closed`)
         socket.end(REPLY_TOO_LONG)
         socket.destroy()
         return
@@ -121,10 +161,10 @@ export class ReadinessListener {
         if (line.trim() !== '') reply(this.accept(line))
       }
       if (quietTimer) clearTimeout(quietTimer)
-      quietTimer = buffer.trim() === '' ? undefined : setTimeout(flush, quietMs)
+      quietTimer = buffer.trim() === '' ? undefined : setTimeout(flush, quietMs, false)
     })
     socket.on('end', () => {
-      flush()
+      flush(true)
       socket.end()
     })
     socket.on('error', () => socket.destroy()) // a client that vanished mid-reply is not our problem
@@ -138,7 +178,7 @@ export class ReadinessListener {
   private accept(raw: string): string {
     const parsed = parseMessage(raw)
     if (parsed.kind === 'unknown') {
-      this.options.log.warn(`readiness socket: ignored unknown message ${JSON.stringify(sanitizeForLog(raw, 80))}`)
+      this.warnTraffic(`readiness socket: ignored unknown message ${JSON.stringify(sanitizeForLog(raw, 80))}`)
       return REPLY_UNKNOWN
     }
     if (this.settled) {
@@ -152,6 +192,15 @@ export class ReadinessListener {
     return REPLY_OK
   }
 
+  /** Logs the first few rejected messages; after that only counts them (summed up in close()). */
+  private warnTraffic(message: string): void {
+    this.rejectedMessages++
+    if (this.rejectedMessages <= MAX_TRAFFIC_WARNINGS) this.options.log.warn(message)
+    if (this.rejectedMessages === MAX_TRAFFIC_WARNINGS) {
+      this.options.log.warn('readiness socket: further unknown or oversized messages are counted, not logged')
+    }
+  }
+
   /** Lets the lifecycle record a timeout, so a late `error` is told it is too late. */
   markReleased(): void {
     if (!this.settled) this.settled = { kind: 'ready' }
@@ -159,8 +208,9 @@ export class ReadinessListener {
 }
 
 /** A stale socket from an earlier Init is replaced (/tmp survives resets, spec §5.5 step 6);
- *  anything else at the path is the user's file and is never touched. */
-function removeStaleSocket(path: string): void {
+ *  anything else at the path is the user's file and is never touched. Returns true when a stale
+ *  socket was removed. Costs nothing on the normal path (nothing at the path: one lstat). */
+async function removeStaleSocket(path: string): Promise<boolean> {
   let stat: fs.Stats
   try {
     stat = fs.lstatSync(path)
@@ -169,7 +219,7 @@ function removeStaleSocket(path: string): void {
     if (e.code === 'ENOENT') {
       // listen() would report a missing directory as EACCES; say what is really wrong.
       if (!fs.existsSync(dirname(path))) throw new ListenerPathError(`cannot listen on ${path}: the directory ${dirname(path)} does not exist`)
-      return
+      return false
     }
     throw new ListenerPathError(`cannot inspect ${path}: ${e.code ?? e.message}`)
   }
@@ -177,9 +227,29 @@ function removeStaleSocket(path: string): void {
     const kind = stat.isDirectory() ? 'a directory' : stat.isFile() ? 'a regular file' : stat.isSymbolicLink() ? 'a symbolic link' : 'not a socket'
     throw new ListenerPathError(`${path} is ${kind}, not a socket; refusing to replace it`)
   }
+  // Only a dead socket is stale. A live one belongs to another process (e.g. a second copy of
+  // this extension in another layer): stealing it would leave that process waiting for a
+  // `ready` that now comes to us, holding Init until its timeout.
+  if (await socketIsLive(path)) {
+    throw new ListenerPathError(`another process is listening on ${path} (a second copy of this extension?); not replacing it`)
+  }
   try {
     fs.unlinkSync(path)
   } catch (err) {
     throw new ListenerPathError(`cannot remove the stale socket ${path}: ${(err as NodeJS.ErrnoException).code}`)
   }
+  return true
+}
+
+/** connect() to a dead Unix socket fails at once with ECONNREFUSED; anything else means a listener. */
+function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createConnection(path)
+    const done = (live: boolean) => {
+      probe.destroy()
+      resolve(live)
+    }
+    probe.once('connect', () => done(true))
+    probe.once('error', (err: NodeJS.ErrnoException) => done(err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT'))
+  })
 }

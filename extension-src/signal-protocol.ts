@@ -21,6 +21,15 @@ export function parseMessage(raw: string): Parsed {
   return { kind: 'unknown' }
 }
 
+/**
+ * True for a fragment that is the start of a keyword but not yet a message ("r", "rea", "err").
+ * A slow writer's fragment must not be judged after the quiet gap: "r" + pause + "eady" is `ready`.
+ */
+export function isIncompleteKeyword(raw: string): boolean {
+  const text = raw.trim().toLowerCase()
+  return text !== '' && text !== 'ready' && text !== 'error' && ('ready'.startsWith(text) || 'error'.startsWith(text))
+}
+
 export const REPLY_OK = 'ok\n'
 export const REPLY_UNKNOWN = 'error: unknown message; expected "ready" or "error: <reason>"\n'
 export const REPLY_TOO_LONG = `error: message longer than ${MAX_MESSAGE_BYTES} bytes\n`

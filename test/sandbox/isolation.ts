@@ -18,6 +18,8 @@ export interface MountPlan {
   node: string
   /** host paths to hide behind /dev/null (node binaries on the extensions' PATH) */
   mask: string[]
+  /** mount /tmp read-only (an unwritable /tmp) */
+  readOnlyTmp?: boolean
 }
 
 const TOOLS: Record<string, string> = { unshare: 'unshare', nsenter: 'nsenter', mount: 'mount' }
@@ -50,7 +52,7 @@ export function nodeBinariesToMask(pathDirs: string[]): string[] {
 // Runs inside the namespace. Sources are bound to staging points first because /var and /tmp
 // are about to be covered (the function folder may live under either); /tmp goes last.
 const MOUNT_SCRIPT = `set -e
-opt="$1"; task="$2"; rt="$3"; tmp="$4"; stage="$5"; node="$6"; shift 6
+opt="$1"; task="$2"; rt="$3"; tmp="$4"; stage="$5"; node="$6"; tmpro="$7"; shift 7
 mount --bind "$opt" "$stage/opt"
 mount --bind "$task" "$stage/task"
 mount --bind "$rt" "$stage/runtime"
@@ -71,6 +73,7 @@ mount -o remount,bind,ro /var/task
 mount -o remount,bind,ro /var/runtime
 for m in "$@"; do mount --bind /dev/null "$m"; done
 mount --bind "$tmp" /tmp
+if [ "$tmpro" = 1 ]; then mount -o remount,bind,ro /tmp; fi
 `
 
 export class MountNamespace {
@@ -93,7 +96,7 @@ export class MountNamespace {
     try {
       await ns.waitUntilEntered()
       const r = await run(TOOLS.nsenter, ['-t', String(holder.pid), '-m', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'wfi-mount',
-        plan.opt, plan.task, plan.runtime, plan.tmp, plan.stage, plan.node, ...plan.mask])
+        plan.opt, plan.task, plan.runtime, plan.tmp, plan.stage, plan.node, plan.readOnlyTmp ? '1' : '0', ...plan.mask])
       if (r.code !== 0) throw new Error(`mount setup failed (exit ${r.code}): ${r.stderr.trim() || holderErr.trim()}`)
     } catch (e) {
       ns.close()

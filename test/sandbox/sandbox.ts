@@ -47,6 +47,7 @@ interface Resolved {
   accountId: string
   memoryMb: number
   runtimeShutdownShare: number
+  readOnlyTmp: boolean
 }
 
 function positiveInt(name: string, v: unknown, dflt: number): number {
@@ -72,6 +73,8 @@ export function resolveOptions(o: SandboxOptions): Resolved {
   if (o.runtimeCommand !== undefined && (!Array.isArray(o.runtimeCommand) || o.runtimeCommand.length === 0)) {
     throw new Error(`runtimeCommand must be a non-empty argv array, got ${JSON.stringify(o.runtimeCommand)}`)
   }
+  if (o.readOnlyTmp !== undefined && typeof o.readOnlyTmp !== 'boolean') throw new Error(`readOnlyTmp must be a boolean, got ${JSON.stringify(o.readOnlyTmp)}`)
+  if (o.readOnlyTmp && o.isolate === false) throw new Error('readOnlyTmp needs isolation (a private mount namespace); it cannot be combined with isolate=false')
   const share = o.runtimeShutdownShare ?? 0.3
   if (!(share >= 0 && share <= 1)) throw new Error(`runtimeShutdownShare must be within 0..1, got ${JSON.stringify(o.runtimeShutdownShare)}`)
   return {
@@ -86,6 +89,7 @@ export function resolveOptions(o: SandboxOptions): Resolved {
     accountId: o.accountId ?? '123456789012',
     memoryMb: o.memoryMb ?? 128,
     runtimeShutdownShare: share,
+    readOnlyTmp: o.readOnlyTmp ?? false,
   }
 }
 
@@ -190,7 +194,7 @@ export class Sandbox {
       try {
         this.ns = await MountNamespace.create({
           opt: this.hostOpt, task: this.o.functionDir, runtime: path.join(this.base, 'runtime'), tmp: path.join(this.base, 'tmp'),
-          stage: path.join(this.base, 'stage'), node: fs.realpathSync(process.execPath), mask,
+          stage: path.join(this.base, 'stage'), node: fs.realpathSync(process.execPath), mask, readOnlyTmp: this.o.readOnlyTmp,
         })
         this.masked = new Set(mask)
         this.isolation = { enabled: true, reason: support.reason }
@@ -199,6 +203,7 @@ export class Sandbox {
         this.isolation = { enabled: false, reason: `unavailable (${(e as Error).message}); plain host folders are used` }
       }
     }
+    if (this.o.readOnlyTmp && !this.ns) throw new Error(`readOnlyTmp needs isolation, which is ${this.isolation.reason}`)
     this.prepared = true
     this.platformLog(`SANDBOX\tisolation: ${this.isolation.enabled ? 'on' : 'off'} (${this.isolation.reason})\tAPI: ${this.apiAddress}`)
   }

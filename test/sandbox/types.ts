@@ -41,6 +41,8 @@ export interface SandboxOptions {
   memoryMb?: number
   /** runtime's share of the shutdown budget (RIE: 0.3 of 2000 ms); spec §5.5 step 3 */
   runtimeShutdownShare?: number
+  /** mount the sandbox's /tmp read-only (an unwritable /tmp, for hardening tests); needs isolation */
+  readOnlyTmp?: boolean
 }
 
 export interface MemoryStats {
