@@ -1,0 +1,102 @@
+// A/B start-up of several builds of the extension, for the lever table (bench/RESULTS.md):
+//   node build-scripts/run-ts.mjs bench/ab.ts [--runs N] LAYER_DIR|BINARY...
+// Spawns each binary directly (no sandbox, no namespace: less noise than `make bench`) in
+// rotating order against a minimal Extensions API in this process, without WARMING_TIMEOUT,
+// and records spawn → register, spawn → event/next, and VmRSS / RssAnon / RssFile when
+// event/next arrives (then answers SHUTDOWN). Page caches are synced and dropped first.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import { syncAndDropCache } from './page-cache'
+import { readMemory } from './proc-memory'
+import { summarize } from './stats'
+
+interface Sample { registerMs: number; nextMs: number; rssMb: number; anonMb: number; fileMb: number }
+
+function binaryOf(arg: string): string {
+  const p = path.resolve(arg)
+  const inLayer = path.join(p, 'extensions', 'wait-for-init')
+  if (fs.existsSync(inLayer)) return inLayer
+  if (fs.existsSync(p) && fs.statSync(p).isFile()) return p
+  throw new Error(`${arg}: neither a layer folder with extensions/wait-for-init nor a binary`)
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  let runs = 30
+  const targets: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--runs') {
+      const v = args[++i]
+      if (!/^[1-9][0-9]*$/.test(v ?? '')) throw new Error(`--runs ${JSON.stringify(v)} must be a positive whole number`)
+      runs = Number(v)
+    } else targets.push(args[i])
+  }
+  if (targets.length < 1) throw new Error('usage: bench/ab.ts [--runs N] LAYER_DIR|BINARY...')
+  const bins = targets.map(binaryOf)
+
+  let current: { pid: number; spawnAt: number; registerAt?: number; sample?: Sample; done: () => void } | null = null
+  const server = http.createServer((req, res) => {
+    const at = performance.now()
+    req.resume()
+    req.on('end', () => {
+      const c = current
+      if (!c) return res.writeHead(500).end()
+      if (req.url?.endsWith('/register')) {
+        c.registerAt = at
+        res.writeHead(200, { 'Lambda-Extension-Identifier': 'ab' }).end('{}')
+      } else if (req.url?.endsWith('/event/next')) {
+        const m = readMemory(c.pid)
+        const mb = (kb: number | null | undefined) => ((kb ?? NaN) * 1024) / 1e6
+        c.sample = { registerMs: (c.registerAt ?? NaN) - c.spawnAt, nextMs: at - c.spawnAt, rssMb: mb(m?.vmRssKb), anonMb: mb(m?.rssAnonKb), fileMb: mb(m?.rssFileKb) }
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"eventType":"SHUTDOWN","shutdownReason":"spindown","deadlineMs":0}')
+      } else res.writeHead(200).end('{}')
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as { port: number }).port
+
+  const runOne = (bin: string): Promise<Sample> =>
+    new Promise((resolve, reject) => {
+      const spawnAt = performance.now()
+      const child = spawn(bin, [], { env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`, AWS_LAMBDA_LOG_LEVEL: 'ERROR' }, stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      child.stderr?.on('data', (d) => (stderr += d))
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      current = { pid: child.pid!, spawnAt, done: () => undefined }
+      const me = current
+      child.on('exit', (code) => {
+        clearTimeout(timer)
+        if (me.sample && code === 0) resolve(me.sample)
+        else reject(new Error(`${bin} exited ${code} without a full run: ${stderr.trim().slice(0, 300)}`))
+      })
+    })
+
+  for (const b of bins) syncAndDropCache(b)
+  const samples: Sample[][] = bins.map(() => [])
+  for (let i = -1; i < runs; i++) {
+    for (let k = 0; k < bins.length; k++) {
+      const j = (i + k + bins.length) % bins.length // rotate the order every run
+      const s = await runOne(bins[j])
+      if (i >= 0) samples[j].push(s)
+    }
+  }
+  server.close()
+  const f = (v: number | null) => (v === null ? '–' : v.toFixed(1))
+  process.stdout.write(`${runs} runs each, medians (p90) — spawn → register, spawn → event/next (no WARMING_TIMEOUT), memory at event/next\n`)
+  for (const [j, t] of targets.entries()) {
+    const col = (k: keyof Sample) => {
+      const s = summarize(samples[j].map((x) => x[k]))
+      return `${f(s.median)} (${f(s.p90)})`
+    }
+    process.stdout.write(`${t}\n  register ${col('registerMs')} ms  next ${col('nextMs')} ms  VmRSS ${col('rssMb')} MB  anon ${col('anonMb')}  file ${col('fileMb')}\n`)
+  }
+}
+
+if (process.argv[1]?.includes('bench__ab')) {
+  main().catch((err) => {
+    process.stderr.write(`[ab] error: ${(err as Error).message}\n`)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,131 @@
+// The bench's figures: metric definitions, targets (issue 7), the printed table, the JSON
+// document, and the comparison with an earlier JSON (--against).
+import { ratio, summarize, type Summary } from './stats'
+
+export type TargetRule =
+  | { kind: 'ratio-max'; value: number } // ours/reference median at most value
+  | { kind: 'median-max'; value: number } // ours median at most value
+  | { kind: 'abs-median-max'; value: number } // |ours median| at most value
+  | { kind: 'max-equals'; value: number } // every run of ours exactly value
+  | { kind: 'max-max'; value: number } // ours max at most value
+
+export interface MetricDef {
+  key: string
+  label: string
+  unit: 'ms' | 'MB' | 's'
+  target?: TargetRule
+}
+
+export const METRICS: readonly MetricDef[] = [
+  { key: 'registerHoldMs', label: 'start → register (WARMING_TIMEOUT set)', unit: 'ms', target: { kind: 'ratio-max', value: 0.9 } },
+  { key: 'registerNoHoldMs', label: 'start → register (no WARMING_TIMEOUT)', unit: 'ms', target: { kind: 'ratio-max', value: 0.9 } },
+  { key: 'firstNextNoHoldMs', label: 'start → first event/next (no WARMING_TIMEOUT)', unit: 'ms' },
+  { key: 'signalToNextMs', label: 'signal → event/next', unit: 'ms', target: { kind: 'median-max', value: 5 } },
+  { key: 'timeoutErrorMs', label: 'timeout accuracy (release − WARMING_TIMEOUT)', unit: 'ms', target: { kind: 'abs-median-max', value: 15 } },
+  { key: 'rssMb', label: 'VmRSS after Init', unit: 'MB', target: { kind: 'ratio-max', value: 1.0 } },
+  { key: 'hwmMb', label: 'VmHWM after Init', unit: 'MB' },
+  { key: 'anonMb', label: '  of which anonymous (RssAnon)', unit: 'MB' },
+  { key: 'fileMb', label: '  of which file-backed (RssFile)', unit: 'MB' },
+  { key: 'overheadMs', label: 'per-invoke overhead (max of a run)', unit: 'ms', target: { kind: 'max-equals', value: 0 } },
+  { key: 'hostileHwmMb', label: 'peak RSS under hostile clients (VmHWM)', unit: 'MB', target: { kind: 'max-max', value: 80 } },
+  { key: 'zipMb', label: 'layer zip', unit: 'MB', target: { kind: 'max-max', value: 40 } },
+  { key: 'unzippedMb', label: 'layer unzipped (of the 250 MB limit)', unit: 'MB' },
+  { key: 'buildS', label: '`make layer` full build', unit: 's' },
+]
+
+export type Samples = Record<string, Array<number | null>>
+
+export interface MetricResult {
+  label: string
+  unit: string
+  ours: Summary
+  reference: Summary
+  /** ours median / reference median */
+  ratio: number | null
+  target: string | null
+  met: boolean | null
+}
+
+export function describeTarget(t: TargetRule | undefined): string | null {
+  if (!t) return null
+  switch (t.kind) {
+    case 'ratio-max': return `≤ ${t.value.toFixed(1)}× ref`
+    case 'median-max': return `≤ ${t.value}`
+    case 'abs-median-max': return `within ±${t.value}`
+    case 'max-equals': return `= ${t.value} every run`
+    case 'max-max': return `≤ ${t.value}`
+  }
+}
+
+export function targetMet(t: TargetRule | undefined, ours: Summary, r: number | null): boolean | null {
+  if (!t || ours.n === 0) return null
+  switch (t.kind) {
+    case 'ratio-max': return r === null ? null : r <= t.value
+    case 'median-max': return ours.median! <= t.value
+    case 'abs-median-max': return Math.abs(ours.median!) <= t.value
+    case 'max-equals': return ours.min === t.value && ours.max === t.value
+    case 'max-max': return ours.max! <= t.value
+  }
+}
+
+export function computeMetrics(ours: Samples, reference: Samples): Record<string, MetricResult> {
+  const out: Record<string, MetricResult> = {}
+  for (const m of METRICS) {
+    const o = summarize(ours[m.key] ?? [])
+    const r = summarize(reference[m.key] ?? [])
+    const q = ratio(o.median, r.median)
+    out[m.key] = { label: m.label, unit: m.unit, ours: o, reference: r, ratio: q, target: describeTarget(m.target), met: targetMet(m.target, o, q) }
+  }
+  return out
+}
+
+const fmt = (v: number | null | undefined, unit: string): string => {
+  if (v === null || v === undefined) return '–'
+  const digits = unit === 'MB' || unit === 's' ? 1 : Math.abs(v) >= 100 ? 0 : 1
+  return v.toFixed(digits)
+}
+const fmtRatio = (q: number | null): string => (q === null ? '–' : q >= 100 ? `${q.toFixed(0)}×` : `${q.toFixed(2)}×`)
+
+function table(rows: string[][], rightAlign: (col: number) => boolean): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)))
+  return rows
+    .map((r) => r.map((cell, c) => {
+      const pad = ' '.repeat(widths[c] - [...cell].length)
+      return rightAlign(c) ? pad + cell : cell + pad
+    }).join('  ').trimEnd())
+    .join('\n')
+}
+
+export function renderTable(metrics: Record<string, MetricResult>): string {
+  const rows = [['metric', 'unit', 'ours med', 'p90', 'max', 'ref med', 'p90', 'max', 'ours/ref', 'target', 'met', 'n']]
+  for (const m of METRICS) {
+    const r = metrics[m.key]
+    if (!r || (r.ours.n === 0 && r.reference.n === 0)) continue
+    const single = r.ours.n <= 1 && r.reference.n <= 1
+    rows.push([
+      r.label, r.unit,
+      fmt(r.ours.median, r.unit), single ? '' : fmt(r.ours.p90, r.unit), single ? '' : fmt(r.ours.max, r.unit),
+      fmt(r.reference.median, r.unit), single ? '' : fmt(r.reference.p90, r.unit), single ? '' : fmt(r.reference.max, r.unit),
+      fmtRatio(r.ratio), r.target ?? '', r.met === null ? '' : r.met ? 'yes' : 'NO',
+      `${r.ours.n}/${r.reference.n}`,
+    ])
+  }
+  return table(rows, (c) => c >= 2 && c <= 8 || c === 11)
+}
+
+/** Table of this run's medians against an earlier JSON's, metric by metric. */
+export function renderComparison(now: Record<string, MetricResult>, before: Record<string, MetricResult>, beforeLabel: string): string {
+  const rows = [['metric', 'unit', 'ours now', 'ours before', 'Δ', 'Δ %', 'ref now', 'ref before']]
+  for (const m of METRICS) {
+    const a = now[m.key]
+    const b = before[m.key]
+    if (!a || !b) continue
+    const d = a.ours.median !== null && b.ours.median !== null ? a.ours.median - b.ours.median : null
+    const pct = d !== null && b.ours.median ? (100 * d) / Math.abs(b.ours.median) : null
+    rows.push([
+      a.label, a.unit, fmt(a.ours.median, a.unit), fmt(b.ours.median, a.unit), d === null ? '–' : (d > 0 ? '+' : '') + fmt(d, a.unit),
+      pct === null ? '–' : `${pct > 0 ? '+' : ''}${pct.toFixed(0)} %`, fmt(a.reference.median, a.unit), fmt(b.reference.median, a.unit),
+    ])
+  }
+  return `compared with ${beforeLabel}:\n${table(rows, (c) => c >= 2)}`
+}
