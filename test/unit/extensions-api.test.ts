@@ -2,18 +2,11 @@ import t from 'tap'
 import http from 'node:http'
 import fetch from 'node-fetch'
 import { ExtensionsApiClient, ExtensionsApiError, FetchLike } from '../../extension-src/extensions-api'
+import { httpServer } from './helpers'
 
 const realFetch: FetchLike = (url, init) => fetch(url, { ...init, agent: new http.Agent({ keepAlive: false }) })
 
-async function server(t: { teardown(fn: () => void): void }, handler: http.RequestListener) {
-  const s = http.createServer(handler)
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  t.teardown(() => {
-    s.closeAllConnections()
-    s.close()
-  })
-  return `127.0.0.1:${(s.address() as { port: number }).port}`
-}
+const server = httpServer
 
 t.test('register sends the name and events and keeps the identifier', async (t) => {
   const seen: { method?: string; url?: string; name?: string; body?: string }[] = []

@@ -1,5 +1,6 @@
 // Small shared helpers for unit tests: a throwaway directory and a Unix-socket client.
 import fs from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -46,4 +47,15 @@ export function recordingLogger(): RecordingLogger {
   const lines: RecordingLogger['lines'] = []
   const rec = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push({ level, message, fields })
   return { lines, debug: rec('DEBUG'), info: rec('INFO'), warn: rec('WARN'), error: rec('ERROR') }
+}
+
+/** A throwaway HTTP server on 127.0.0.1 (closed at teardown); resolves with its host:port. */
+export async function httpServer(t: { teardown(fn: () => void): void }, handler: http.RequestListener): Promise<string> {
+  const s = http.createServer(handler)
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  t.teardown(() => {
+    s.closeAllConnections()
+    s.close()
+  })
+  return `127.0.0.1:${(s.address() as { port: number }).port}`
 }

@@ -5,18 +5,11 @@ import t from 'tap'
 import http from 'node:http'
 import net from 'node:net'
 import { ExtensionsApiClient, ExtensionsApiError, FetchLike, nodeHttpFetch } from '../../extension-src/extensions-api'
+import { httpServer } from './helpers'
 
 const agent = new http.Agent({ keepAlive: false })
 
-async function server(t: { teardown(fn: () => void): void }, handler: http.RequestListener) {
-  const s = http.createServer(handler)
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  t.teardown(() => {
-    s.closeAllConnections()
-    s.close()
-  })
-  return `127.0.0.1:${(s.address() as { port: number }).port}`
-}
+const server = httpServer
 
 t.test('status, headers (any case) and body; the request carries method, headers and body', async (t) => {
   let seen: { method?: string; name?: string; body: string } = { body: '' }
