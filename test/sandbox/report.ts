@@ -1,25 +1,11 @@
 // Assembles the JSON report (issue #2 "Report") from the sandbox's records.
 import type { Generation } from './records'
-import type {
-  ApiCallRecord, ExtensionReport, FreezeRecord, InitResult, InvokeResult, LogLine, Mode, PostedError,
-  RuntimeReport, SandboxReport, ShutdownResult,
-} from './types'
+import type { ExtensionReport, RuntimeReport, SandboxReport } from './types'
 
-export interface ReportInput {
-  isolation: { enabled: boolean; reason: string }
-  mode: Mode
-  apiAddress: string
-  tempDir: string
-  gens: Generation[]
-  inits: InitResult[]
-  invokes: InvokeResult[]
-  shutdowns: ShutdownResult[]
-  errors: PostedError[]
-  rejections: ApiCallRecord[]
-  freezes: FreezeRecord[]
-  faultHits: { api: string; action: string; at: number }[]
-  logs: LogLine[]
-}
+/** What the sandbox records; the report derives extensions, runtimes and `ok` from it. */
+export type ReportInput = Pick<SandboxReport,
+  'isolation' | 'mode' | 'apiAddress' | 'tempDir' | 'inits' | 'invokes' | 'shutdowns' | 'errors' | 'rejections' | 'freezes' | 'faultHits' | 'logs'
+> & { gens: Generation[] }
 
 export function buildReport(i: ReportInput): SandboxReport {
   const extensions: ExtensionReport[] = []
