@@ -84,7 +84,7 @@ function inputsHash(root: string, extra: { files: string[]; values: unknown }): 
       else files.push(abs)
     }
   }
-  for (const d of ['extension-src', 'client', 'build-scripts']) walk(path.join(root, d))
+  for (const d of ['protocol', 'extension-src', 'client', 'build-scripts']) walk(path.join(root, d))
   files.push(path.join(root, 'package.json'), path.join(root, 'package-lock.json'), ...extra.files)
   for (const f of files) {
     h.update(path.relative(root, f) + '\0')

@@ -2,8 +2,9 @@
 // configuration plus every problem found, so that tests can drive it and main decides how to log.
 
 import { initBudgetFor, InitBudget } from './init-budget'
+import { DEFAULT_SOCKET_PATH } from '../protocol/signal-protocol'
 
-export const DEFAULT_SOCKET_PATH = '/tmp/wait-for-init.sock'
+export { DEFAULT_SOCKET_PATH }
 /** sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL. */
 export const MAX_SOCKET_PATH_BYTES = 107
 /** No Lambda Init can last longer than 15 minutes (spec §6: max(130 s, function timeout ≤ 900 s)). */

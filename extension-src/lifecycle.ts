@@ -5,7 +5,7 @@ import type { Config } from './config'
 import type { ExtensionsApiClient, LambdaEvent } from './extensions-api'
 import type { Logger } from './logger'
 import { sanitizeForLog } from './logger'
-import type { Signal } from './signal-protocol'
+import type { Signal } from '../protocol/signal-protocol'
 
 /** The part of ReadinessListener the lifecycle needs. */
 export interface Listener {

@@ -12,7 +12,7 @@ import { dirname } from 'node:path'
 import { Logger, sanitizeForLog } from './logger'
 import {
   isIncompleteKeyword, MAX_MESSAGE_BYTES, parseMessage, REPLY_ALREADY_FAILED, REPLY_ALREADY_RELEASED, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, Signal,
-} from './signal-protocol'
+} from '../protocol/signal-protocol'
 
 export interface ListenerOptions {
   path: string

@@ -1,6 +1,7 @@
 // Resolves the client's settings from explicit options, then the environment, then defaults.
 // Bad values never throw (the client must not break a function's Init): they are reported
 // through the logger, naming the option or variable and the value, and the default is used.
+import { DEFAULT_SOCKET_PATH } from '../../protocol/signal-protocol'
 
 export type SignalResult = 'accepted' | 'no-extension' | 'too-late'
 
@@ -30,7 +31,6 @@ export interface ResolvedConfig {
   log: (message: string) => void
 }
 
-export const DEFAULT_SOCKET_PATH = '/tmp/wait-for-init.sock'
 export const DEFAULT_RETRY_MS = 1000
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000
 /** Upper bound for both budgets: anything larger would defeat "never add seconds to Init". */

@@ -3,6 +3,7 @@
 // and timer is released before the promise settles. Never rejects.
 import { connect } from 'net'
 import { lstatSync } from 'fs'
+import { encodeMessage, isAccepted } from '../../protocol/signal-protocol'
 
 export type AttemptOutcome =
   | { kind: 'ok' } // the extension answered `ok`
@@ -38,7 +39,7 @@ export function attempt(socketPath: string, message: string, timeoutMs: number):
     socket.setEncoding('utf8')
     socket.on('connect', () => {
       connected = true
-      socket.end(`${message}\n`) // newline for line readers, FIN for readers that wait for EOF
+      socket.end(encodeMessage(message)) // newline for line readers, FIN for readers that wait for EOF
     })
     socket.on('data', (chunk: string) => {
       answer += chunk
@@ -62,7 +63,7 @@ export function attempt(socketPath: string, message: string, timeoutMs: number):
 
 function classify(line: string): AttemptOutcome {
   const text = line.trim()
-  return text.toLowerCase() === 'ok' ? { kind: 'ok' } : { kind: 'answer', answer: text.slice(0, 200) }
+  return isAccepted(text) ? { kind: 'ok' } : { kind: 'answer', answer: text.slice(0, 200) }
 }
 
 function classifyConnectError(socketPath: string, err: NodeJS.ErrnoException): AttemptOutcome {

@@ -15,6 +15,7 @@
 import { attempt, AttemptOutcome } from './exchange'
 import { markAccepted, markSeen, wasAccepted, wasSeen } from './evidence'
 import { LOG_PREFIX, resolveConfig, SignalOptions, SignalResult } from './config'
+import { formatFailure, formatReady } from '../../protocol/signal-protocol'
 
 export interface SignalDeps {
   /** Milliseconds since this process started (process.uptime based). */
@@ -30,13 +31,13 @@ export const defaultDeps: SignalDeps = {
 
 const FIRST_DELAY_MS = 10
 const MAX_DELAY_MS = 200
-const MAX_REASON_CHARS = 1000
 
 export function readyMessage(): string {
-  return 'ready'
+  return formatReady()
 }
 
-/** `error: <reason>` on one line (newlines would split the message), or `error` alone. */
+/** `error: <reason>`, the reason made safe and cut to fit the extension's limit (see
+ *  protocol/signal-protocol.ts), or `error` alone. */
 export function failureMessage(reason: unknown): string {
   let text: string
   if (reason instanceof Error) text = reason.message || reason.name
@@ -49,9 +50,7 @@ export function failureMessage(reason: unknown): string {
       text = ''
     }
   }
-  text = text.replace(/[\r\n]+/g, ' ').trim()
-  if (text.length > MAX_REASON_CHARS) text = `${text.slice(0, MAX_REASON_CHARS - 3)}...`
-  return text === '' ? 'error' : `error: ${text}`
+  return formatFailure(text)
 }
 
 export async function sendSignal(

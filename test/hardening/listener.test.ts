@@ -6,7 +6,7 @@ import path from 'node:path'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { ReadinessListener, type ListenerOptions } from '../../extension-src/readiness-listener'
-import { isIncompleteKeyword, type Signal } from '../../extension-src/signal-protocol'
+import { isIncompleteKeyword, type Signal } from '../../protocol/signal-protocol'
 import type { Logger } from '../../extension-src/logger'
 import { idleClient, sleep, talk, tempDir } from './helpers'
 

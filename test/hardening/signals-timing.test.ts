@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { runLifecycle, type LifecycleDeps, type Listener } from '../../extension-src/lifecycle'
 import { parseConfig } from '../../extension-src/config'
-import type { Signal } from '../../extension-src/signal-protocol'
+import type { Signal } from '../../protocol/signal-protocol'
 import type { LambdaEvent } from '../../extension-src/extensions-api'
 import {
   closeClean, extensionLines, extensionOf, layerSandbox, nowMs, outcomeLines, runBinary, scriptedApi, sleep, startHolding, talk,

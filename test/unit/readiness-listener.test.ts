@@ -4,7 +4,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { ReadinessListener, ListenerPathError } from '../../extension-src/readiness-listener'
-import type { Signal } from '../../extension-src/signal-protocol'
+import type { Signal } from '../../protocol/signal-protocol'
 import { exchange, recordingLogger, shortTempDir } from './helpers'
 
 function startListener(t: { teardown(fn: () => void): void }, dir: string, extra: Partial<ConstructorParameters<typeof ReadinessListener>[0]> = {}) {

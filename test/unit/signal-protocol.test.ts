@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseMessage, MAX_REASON_LENGTH } from '../../extension-src/signal-protocol'
+import { parseMessage, MAX_REASON_BYTES, utf8Length } from '../../protocol/signal-protocol'
 
 t.test('ready: trimmed, case-insensitive', async (t) => {
   for (const m of ['ready', 'READY', ' Ready\r\n', '\tready ']) t.same(parseMessage(m), { kind: 'ready' }, JSON.stringify(m))
@@ -12,7 +12,11 @@ t.test('error with and without a reason', async (t) => {
   t.equal(bare.kind, 'failed')
   t.ok(bare.kind === 'failed' && bare.reason.length > 0, 'a bare error still has a reason')
   const long = parseMessage('error: ' + 'x'.repeat(5000))
-  t.ok(long.kind === 'failed' && long.reason.length === MAX_REASON_LENGTH, 'reason is capped')
+  t.ok(long.kind === 'failed', 'a long reason still fails Init')
+  if (long.kind === 'failed') {
+    t.equal(utf8Length(long.reason), MAX_REASON_BYTES, 'the reason is cut to the byte bound exactly (ASCII)')
+    t.ok(long.reason.endsWith('…'), 'a cut reason is marked')
+  }
 })
 
 t.test('garbage never releases', async (t) => {

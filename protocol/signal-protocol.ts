@@ -1,0 +1,125 @@
+// The signal protocol between a function (through a client) and the wait-for-init extension.
+// This file is the one definition both sides import: the extension's readiness listener and the
+// Node client (bundled into it); the Python client's constants are generated from it at build
+// time. Pure and dependency-free, and limited to what Node 14 runs, since the client targets it.
+//
+// A message is one line of UTF-8 text, newline-terminated, on its own connection:
+//   ready                → Init may end now
+//   error                → the function's initialization failed (no reason given)
+//   error: <reason>      → the same, with a one-line reason that Lambda records
+// Keywords are trimmed and case-insensitive. The extension answers one line (REPLY_*).
+
+export const DEFAULT_SOCKET_PATH = '/tmp/wait-for-init.sock'
+
+/** Most bytes the extension reads on one connection, newline included. A longer message is
+ *  answered REPLY_TOO_LONG and ignored, so a client must never send one (formatFailure cuts). */
+export const MAX_MESSAGE_BYTES = 1024
+
+export const READY_KEYWORD = 'ready'
+export const FAILURE_KEYWORD = 'error'
+const FAILURE_PREFIX = `${FAILURE_KEYWORD}: `
+
+/** Bytes a reason may take so that `error: <reason>\n` fits in MAX_MESSAGE_BYTES. */
+export const MAX_REASON_BYTES = MAX_MESSAGE_BYTES - FAILURE_PREFIX.length - 1
+
+/** Appended to a reason that had to be cut, so the reader knows there was more. */
+export const TRUNCATION_MARK = '…'
+
+/** The reason recorded when the function sent a bare `error`. */
+export const DEFAULT_FAILURE_REASON = 'the function reported that its initialization failed'
+
+export type Signal = { kind: 'ready' } | { kind: 'failed'; reason: string }
+export type Parsed = Signal | { kind: 'unknown' }
+
+export const REPLY_OK = 'ok\n'
+export const REPLY_UNKNOWN = 'error: unknown message; expected "ready" or "error: <reason>"\n'
+export const REPLY_TOO_LONG = `error: message longer than ${MAX_MESSAGE_BYTES} bytes\n`
+export const REPLY_ALREADY_FAILED = 'error: initialization was already reported as failed\n'
+export const REPLY_ALREADY_RELEASED = 'error: too late, Init was already released\n'
+
+// Lone UTF-16 surrogates cannot be encoded as UTF-8; they would arrive as U+FFFD anyway.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+// Control characters (C0, DEL, C1), Unicode line and paragraph separators, and bidirectional
+// overrides/isolates: each would break the one-line message or disguise the text in a log.
+// Letters of any script, right-to-left ones included, pass through unchanged.
+const UNSAFE_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g
+const WHITESPACE_RUN = /\s+/g
+
+/** UTF-8 length of a code point. */
+function utf8Bytes(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4
+}
+
+/** UTF-8 length of a string without lone surrogates (each encodes as 3 bytes, U+FFFD, if present). */
+export function utf8Length(text: string): number {
+  let bytes = 0
+  for (const ch of text) bytes += utf8Bytes(ch.codePointAt(0) as number)
+  return bytes
+}
+
+/**
+ * Makes any text a safe, readable reason: one line, no control characters, well-formed UTF-16,
+ * whitespace collapsed, and at most `maxBytes` UTF-8 bytes, cut on a character boundary with
+ * TRUNCATION_MARK appended when cut. Idempotent.
+ */
+export function safeReason(text: string, maxBytes: number = MAX_REASON_BYTES): string {
+  const clean = text
+    .replace(LONE_SURROGATE, '\uFFFD')
+    .replace(UNSAFE_CHARACTERS, ' ')
+    .replace(WHITESPACE_RUN, ' ')
+    .trim()
+  // A UTF-16 unit never takes more than 3 UTF-8 bytes: short strings need no counting.
+  if (clean.length * 3 <= maxBytes || utf8Length(clean) <= maxBytes) return clean
+  const budget = maxBytes - utf8Length(TRUNCATION_MARK)
+  let used = 0
+  let end = 0
+  for (const ch of clean) {
+    const size = utf8Bytes(ch.codePointAt(0) as number)
+    if (used + size > budget) break
+    used += size
+    end += ch.length
+  }
+  return `${clean.slice(0, end).trimEnd()}${TRUNCATION_MARK}`
+}
+
+export function formatReady(): string {
+  return READY_KEYWORD
+}
+
+/** `error: <safe reason>`, or a bare `error` when the reason is empty once made safe. */
+export function formatFailure(reason: string): string {
+  const safe = safeReason(reason)
+  return safe === '' ? FAILURE_KEYWORD : `${FAILURE_PREFIX}${safe}`
+}
+
+/** The bytes a client writes for a message: the line and its newline. */
+export function encodeMessage(message: string): string {
+  return `${message}\n`
+}
+
+/** Extension side: what one received line means. The reason comes back safe and bounded. */
+export function parseMessage(raw: string): Parsed {
+  const text = raw.trim()
+  if (text.toLowerCase() === READY_KEYWORD) return { kind: 'ready' }
+  const failure = /^error(?:\s*:\s*([\s\S]*))?$/i.exec(text)
+  if (failure) {
+    const reason = safeReason(failure[1] ?? '')
+    return { kind: 'failed', reason: reason || DEFAULT_FAILURE_REASON }
+  }
+  return { kind: 'unknown' }
+}
+
+/**
+ * True for a fragment that is the start of a keyword but not yet a message ("r", "rea", "err").
+ * A slow writer's fragment must not be judged after the quiet gap: "r" + pause + "eady" is `ready`.
+ */
+export function isIncompleteKeyword(raw: string): boolean {
+  const text = raw.trim().toLowerCase()
+  return text !== '' && text !== READY_KEYWORD && text !== FAILURE_KEYWORD &&
+    (READY_KEYWORD.startsWith(text) || FAILURE_KEYWORD.startsWith(text))
+}
+
+/** Client side: whether the extension's answer line confirms the signal. */
+export function isAccepted(answerLine: string): boolean {
+  return answerLine.trim().toLowerCase() === REPLY_OK.trim()
+}
