@@ -3,6 +3,8 @@
 
 import { initBudgetFor, InitBudget } from './init-budget'
 import { DEFAULT_SOCKET_PATH } from '../protocol/signal-protocol'
+import { GATES_VARIABLE, parseGates } from './gates'
+import { MetricsConfig, parseMetrics } from './metrics'
 
 export { DEFAULT_SOCKET_PATH }
 /** sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL. */
@@ -18,6 +20,10 @@ export interface Config {
   socketPath: string
   runtimeApi: string
   budget: InitBudget
+  /** Named readiness gates (WAIT_FOR_INIT_GATES); empty: the first `ready` releases. */
+  gates: string[]
+  /** Per-Init metrics (WAIT_FOR_INIT_METRICS). */
+  metrics: MetricsConfig
 }
 
 export interface ConfigProblem {
@@ -70,7 +76,16 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const socket = validateSocketPath(env.WAIT_FOR_INIT_SOCKET)
   if (socket.problem) problems.push({ level: 'error', variable: 'WAIT_FOR_INIT_SOCKET', message: socket.problem })
 
-  let holdMs = socket.problem ? null : timeout.value
+  const gates = parseGates(env[GATES_VARIABLE])
+  if (gates.problem) problems.push({ level: 'error', variable: GATES_VARIABLE, message: gates.problem })
+  else if (gates.gates.length > 0 && timeout.value === null) {
+    problems.push({ level: 'warn', variable: GATES_VARIABLE, message: `${GATES_VARIABLE} is set but WARMING_TIMEOUT is not; not holding Init` })
+  }
+
+  const metrics = parseMetrics(env)
+  for (const p of metrics.problems) problems.push({ level: 'error', ...p })
+
+  let holdMs = socket.problem || gates.problem ? null : timeout.value
   if (holdMs !== null && holdMs > budget.maxHoldMs) {
     problems.push({
       level: 'warn',
@@ -83,7 +98,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   }
 
   const runtimeApi = (env.AWS_LAMBDA_RUNTIME_API ?? '').trim()
-  const config: Config = { holdMs, requestedHoldMs: timeout.value, socketPath: socket.value, runtimeApi, budget }
+  const config: Config = {
+    holdMs, requestedHoldMs: timeout.value, socketPath: socket.value, runtimeApi, budget, gates: gates.gates, metrics: metrics.config,
+  }
   if (!/^[^\s/]+:[0-9]+$/.test(runtimeApi)) {
     return {
       config,

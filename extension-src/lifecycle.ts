@@ -6,6 +6,9 @@ import type { ExtensionsApiClient, LambdaEvent } from './extensions-api'
 import type { Logger } from './logger'
 import { sanitizeForLog } from './logger'
 import type { Signal } from '../protocol/signal-protocol'
+import { InitOutcome, Outcome, pendingSuffix } from './outcome'
+
+export type { Outcome } from './outcome'
 
 /** The part of ReadinessListener the lifecycle needs. */
 export interface Listener {
@@ -23,9 +26,11 @@ export interface LifecycleDeps {
   /** Milliseconds since the extension process started (performance.now() in production). */
   elapsedMs: () => number
   setTimer: (ms: number, fn: () => void) => { cancel(): void }
+  /** Named gates still pending (WAIT_FOR_INIT_GATES); named in a timeout's outcome. */
+  pendingGates?: () => string[]
+  /** Called once per Init with the outcome record, after the outcome line (metrics). */
+  onOutcome?: (record: InitOutcome) => void
 }
-
-export type Outcome = 'ready' | 'timeout' | 'failed' | 'no-hold'
 
 /** spec §5.7: SHUTDOWN only — gates Init once, never part of an invoke. */
 export const SUBSCRIBED_EVENTS = ['SHUTDOWN']
@@ -63,6 +68,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<number> {
 
   // 3. Hold: Init cannot end before our first event/next (spec §5.3 step 7).
   let outcome: Outcome = 'no-hold'
+  let pendingGates: string[] = []
   if (listener && config.holdMs !== null) {
     const remaining = Math.max(0, config.holdMs - deps.elapsedMs())
     let timer: { cancel(): void } | undefined
@@ -71,6 +77,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<number> {
     timer?.cancel()
     if (first === 'timeout') {
       outcome = 'timeout'
+      pendingGates = deps.pendingGates?.() ?? []
       listener.markReleased()
     } else if (first.kind === 'ready') {
       outcome = 'ready'
@@ -83,7 +90,11 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<number> {
   const heldMs = Math.round(deps.elapsedMs())
   const next = api.nextEvent()
   listener?.close()
-  logOutcome(log, outcome, outcome === 'no-hold' ? 0 : heldMs, config)
+  const record: InitOutcome = {
+    outcome, heldMs: outcome === 'no-hold' ? 0 : heldMs, pendingGates, initType: config.budget.initializationType,
+  }
+  logOutcome(log, record, config)
+  deps.onOutcome?.(record)
   return eventLoop(api, log, next)
 }
 
@@ -93,6 +104,7 @@ async function failInit(deps: LifecycleDeps, listener: Listener, reason: string)
   listener.close()
   const safeReason = sanitizeForLog(reason)
   log.error(`init outcome=failed held=${heldMs}ms: the function reported: ${safeReason}`, { outcome: 'failed', heldMs })
+  deps.onOutcome?.({ outcome: 'failed', heldMs, pendingGates: [], initType: deps.config.budget.initializationType })
   // Bounded, unlike event/next: the post is answered at once by a healthy API, and exiting is what
   // fails the Init anyway — a hung post must not keep Init open until Lambda's Init timeout.
   let timer: { cancel(): void } | undefined
@@ -109,10 +121,13 @@ async function failInit(deps: LifecycleDeps, listener: Listener, reason: string)
   return 1
 }
 
-function logOutcome(log: Logger, outcome: Outcome, heldMs: number, config: Config): void {
-  const fields = { outcome, heldMs }
-  if (outcome === 'timeout') log.warn(`init outcome=timeout held=${heldMs}ms: no signal from the function within ${config.holdMs} ms`, fields)
-  else if (outcome === 'ready') log.info(`init outcome=ready held=${heldMs}ms`, fields)
+function logOutcome(log: Logger, record: InitOutcome, config: Config): void {
+  const { outcome, heldMs, pendingGates } = record
+  const fields = { outcome, heldMs, ...(pendingGates.length > 0 ? { pendingGates } : {}) }
+  if (outcome === 'timeout') {
+    const what = pendingGates.length > 0 ? `gate(s) ${pendingGates.join(',')} not ready` : 'no signal from the function'
+    log.warn(`init outcome=timeout held=${heldMs}ms${pendingSuffix(pendingGates)}: ${what} within ${config.holdMs} ms`, fields)
+  } else if (outcome === 'ready') log.info(`init outcome=ready held=${heldMs}ms`, fields)
   else log.info(`init outcome=no-hold held=0ms${config.requestedHoldMs === null ? ' (WARMING_TIMEOUT not set)' : ''}`, fields)
 }
 

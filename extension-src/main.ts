@@ -5,6 +5,8 @@ import http from 'node:http'
 import { parseConfig } from './config'
 import { ExtensionsApiClient, FetchLike, nodeHttpFetch } from './extensions-api'
 import { extensionNameFrom } from './extension-name'
+import { createGateTracker } from './gates'
+import { createMetricsWriter } from './metrics'
 import { runLifecycle } from './lifecycle'
 import { createLogger, readLogSettings } from './logger'
 import { ReadinessListener } from './readiness-listener'
@@ -79,17 +81,26 @@ function main(): void {
     initError: (type, message) => client.initError(type, message),
   }
 
+  const gates = createGateTracker(config.gates, () => performance.now())
+  const writeMetrics = createMetricsWriter(config.metrics, {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    write: (line) => process.stdout.write(line + '\n'),
+    nowMs: () => Date.now(),
+  })
+
   runLifecycle({
     config,
     extensionName: extensionNameFrom(process.execPath, process.argv, isSea()),
     api,
     log,
-    createListener: (onSignal) => (listener = new ReadinessListener({ path: config.socketPath, log, onSignal })),
+    createListener: (onSignal) => (listener = new ReadinessListener({ path: config.socketPath, log, onSignal, gates })),
     elapsedMs: () => performance.now(),
     setTimer: (ms, fn) => {
       const t = setTimeout(fn, ms)
       return { cancel: () => clearTimeout(t) }
     },
+    pendingGates: () => gates.pending(),
+    onOutcome: writeMetrics,
   }).then(cleanExit, (err) => {
     log.error(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`)
     cleanExit(1)

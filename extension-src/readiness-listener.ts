@@ -10,15 +10,18 @@ import net from 'node:net'
 import fs from 'node:fs'
 import { dirname } from 'node:path'
 import { Logger, sanitizeForLog } from './logger'
+import type { GateTracker } from './gates'
 import {
-  isIncompleteKeyword, MAX_MESSAGE_BYTES, parseMessage, REPLY_ALREADY_FAILED, REPLY_ALREADY_RELEASED, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, Signal,
+  formatUnknownGateReply, isIncompleteKeyword, MAX_MESSAGE_BYTES, parseMessage, REPLY_ALREADY_FAILED, REPLY_ALREADY_RELEASED, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, Signal,
 } from '../protocol/signal-protocol'
 
 export interface ListenerOptions {
   path: string
   log: Logger
-  /** Called once, with the first valid signal. */
+  /** Called once, with the first valid signal (with gates: once every gate is ready). */
   onSignal: (signal: Signal) => void
+  /** Named readiness gates (WAIT_FOR_INIT_GATES); without it the first `ready` releases. */
+  gates?: GateTracker
   /** A connection with no traffic for this long is closed. */
   idleTimeoutMs?: number
   /** A message with no newline and no end-of-stream is taken as complete after this quiet gap. */
@@ -180,6 +183,20 @@ export class ReadinessListener {
     if (parsed.kind === 'unknown') {
       this.warnTraffic(`readiness socket: ignored unknown message ${JSON.stringify(sanitizeForLog(raw, 80))}`)
       return REPLY_UNKNOWN
+    }
+    if (parsed.kind === 'ready' && this.options.gates && this.settled?.kind !== 'failed') {
+      const gates = this.options.gates
+      const verdict = gates.admit(parsed.gate)
+      if (verdict.kind === 'unknown') {
+        this.warnTraffic(`readiness socket: "ready ${parsed.gate}" names no configured gate (${gates.names.join(',')}); ignored`)
+        return formatUnknownGateReply(parsed.gate as string, gates.names)
+      }
+      if (parsed.gate !== undefined && gates.names.length > 0) {
+        const at = Math.round(gates.readyAt(parsed.gate) ?? 0)
+        const left = verdict.kind === 'pending' ? `waiting for ${verdict.pending.join(',')}` : 'all gates ready'
+        this.options.log.debug(`gate ${parsed.gate} ready at ${at}ms; ${left}`, { gate: parsed.gate, gateReadyMs: at })
+      }
+      if (verdict.kind === 'pending') return REPLY_OK // recorded; Init waits for the others
     }
     if (this.settled) {
       if (this.settled.kind === 'failed') return REPLY_ALREADY_FAILED

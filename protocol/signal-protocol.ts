@@ -5,6 +5,9 @@
 //
 // A message is one line of UTF-8 text, newline-terminated, on its own connection:
 //   ready                → Init may end now
+//   ready <gate>         → one named readiness gate is done (WAIT_FOR_INIT_GATES); Init ends
+//                          when every configured gate is done. Without configured gates it is
+//                          taken as a bare `ready`. The name matches GATE_NAME_PATTERN, exactly.
 //   error                → the function's initialization failed (no reason given)
 //   error: <reason>      → the same, with a one-line reason that Lambda records
 // Keywords are trimmed and case-insensitive. The extension answers one line (REPLY_*).
@@ -28,7 +31,15 @@ export const TRUNCATION_MARK = '…'
 /** The reason recorded when the function sent a bare `error`. */
 export const DEFAULT_FAILURE_REASON = 'the function reported that its initialization failed'
 
-export type Signal = { kind: 'ready' } | { kind: 'failed'; reason: string }
+/** A gate name: 1-64 ASCII letters, digits, `_`, `.` or `-` (safe in a reply and a log line). */
+export const GATE_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/
+
+export function isValidGateName(name: unknown): name is string {
+  return typeof name === 'string' && GATE_NAME_PATTERN.test(name)
+}
+
+/** `gate` is set for `ready <gate>` only. */
+export type Signal = { kind: 'ready'; gate?: string } | { kind: 'failed'; reason: string }
 export type Parsed = Signal | { kind: 'unknown' }
 
 export const REPLY_OK = 'ok\n'
@@ -82,8 +93,28 @@ export function safeReason(text: string, maxBytes: number = MAX_REASON_BYTES): s
   return `${clean.slice(0, end).trimEnd()}${TRUNCATION_MARK}`
 }
 
-export function formatReady(): string {
-  return READY_KEYWORD
+/** `ready`, or `ready <gate>`. The caller checks the name with isValidGateName first. */
+export function formatReady(gate?: string): string {
+  return gate === undefined ? READY_KEYWORD : `${READY_KEYWORD} ${gate}`
+}
+
+const UNKNOWN_GATE_PREFIX = 'error: unknown gate'
+
+/** The answer to `ready <gate>` naming a gate that is not configured (nothing changes). The
+ *  configured names are listed as far as they fit in one message. */
+export function formatUnknownGateReply(gate: string, configured: readonly string[]): string {
+  const head = `${UNKNOWN_GATE_PREFIX} ${JSON.stringify(gate)}; configured gates: `
+  let list = configured.join(',')
+  if (utf8Length(head) + utf8Length(list) + 1 > MAX_MESSAGE_BYTES) {
+    const room = MAX_MESSAGE_BYTES - utf8Length(head) - utf8Length(TRUNCATION_MARK) - 1
+    list = `${list.slice(0, Math.max(0, room))}${TRUNCATION_MARK}` // names are ASCII: 1 byte each
+  }
+  return `${head}${list}\n`
+}
+
+/** Client side: whether an answer line says the gate name is not configured. */
+export function isUnknownGateReply(answerLine: string): boolean {
+  return answerLine.trim().startsWith(UNKNOWN_GATE_PREFIX)
 }
 
 /** `error: <safe reason>`, or a bare `error` when the reason is empty once made safe. */
@@ -101,6 +132,9 @@ export function encodeMessage(message: string): string {
 export function parseMessage(raw: string): Parsed {
   const text = raw.trim()
   if (text.toLowerCase() === READY_KEYWORD) return { kind: 'ready' }
+  // `ready <gate>`: keyword case-insensitive, the name exact. A malformed name is an unknown message.
+  const gated = /^ready[ \t]+(\S+)$/i.exec(text)
+  if (gated) return isValidGateName(gated[1]) ? { kind: 'ready', gate: gated[1] } : { kind: 'unknown' }
   const failure = /^error(?:\s*:\s*([\s\S]*))?$/i.exec(text)
   if (failure) {
     const reason = safeReason(failure[1] ?? '')
