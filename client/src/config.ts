@@ -20,6 +20,13 @@ export interface SignalOptions {
   log?: ((message: string) => void) | null
 }
 
+export interface ReadyOptions extends SignalOptions {
+  /** Name of the readiness gate this `ready` completes (`ready <gate>`), for functions whose
+   *  operator set WAIT_FOR_INIT_GATES; 1-64 of A-Z a-z 0-9 _ . -. Without configured gates the
+   *  extension takes a named `ready` as a bare one, so a library can always name its gate. */
+  gate?: string
+}
+
 export interface ResolvedConfig {
   socketPath: string
   retryMs: number

@@ -1,9 +1,9 @@
 // holdInitUntil(work): signal `ready` when the work succeeds and `error: <message>` when it
 // fails, and hand the work's own promise back so the handler can still await it.
-import { LOG_PREFIX, resolveConfig, SignalOptions, SignalResult } from './config'
-import { failureMessage, readyMessage, sendSignal } from './signal'
+import { LOG_PREFIX, ReadyOptions, resolveConfig, SignalResult } from './config'
+import { failureMessage, sendReady, sendSignal } from './signal'
 
-export interface HoldOptions extends SignalOptions {
+export interface HoldOptions extends ReadyOptions {
   /** Called once with the signal's result (after the work settled and the signal was sent). */
   onResult?: (result: SignalResult) => void
 }
@@ -16,7 +16,7 @@ export function holdInitUntil<T>(work: Work<T>, options?: HoldOptions): Promise<
   // extension (which fails this Init, issue 3) instead of crashing the process; the caller still
   // sees the original error when awaiting the returned promise.
   promise.then(
-    () => report(sendSignal(readyMessage(), options), options, false, undefined),
+    () => report(sendReady(options), options, false, undefined),
     (err: unknown) => report(sendSignal(failureMessage(err), options), options, true, err),
   )
   return promise

@@ -1,16 +1,17 @@
 // wait-for-init client: tells the wait-for-init Lambda extension that the function's
 // asynchronous initialization is done (or failed). Zero dependencies, Node 14+.
 import { probe } from './evidence'
-import { resolveConfig, SignalOptions, SignalResult } from './config'
-import { failureMessage, readyMessage, sendSignal } from './signal'
+import { ReadyOptions, resolveConfig, SignalOptions, SignalResult } from './config'
+import { failureMessage, sendReady, sendSignal } from './signal'
 
-export type { SignalOptions, SignalResult } from './config'
+export type { ReadyOptions, SignalOptions, SignalResult } from './config'
 export type { HoldOptions, Work } from './hold'
 export { holdInitUntil } from './hold'
 
-/** Tell the extension that initialization finished. Never throws or rejects. */
-export function signalReady(options?: SignalOptions): Promise<SignalResult> {
-  return sendSignal(readyMessage(), options)
+/** Tell the extension that initialization finished (or, with `gate`, that one named readiness
+ *  gate did). Never throws or rejects. */
+export function signalReady(options?: ReadyOptions): Promise<SignalResult> {
+  return sendReady(options)
 }
 
 /** Tell the extension that initialization failed, so Lambda fails this Init. Never throws or rejects. */

@@ -14,8 +14,8 @@
 // Worst case duration: retry budget + one attempt timeout.
 import { attempt, AttemptOutcome } from './exchange'
 import { markAccepted, markSeen, wasAccepted, wasSeen } from './evidence'
-import { LOG_PREFIX, resolveConfig, SignalOptions, SignalResult } from './config'
-import { formatFailure, formatReady } from '../../protocol/signal-protocol'
+import { describe, LOG_PREFIX, ReadyOptions, resolveConfig, SignalOptions, SignalResult } from './config'
+import { formatFailure, formatReady, isValidGateName } from '../../protocol/signal-protocol'
 
 export interface SignalDeps {
   /** Milliseconds since this process started (process.uptime based). */
@@ -32,8 +32,23 @@ export const defaultDeps: SignalDeps = {
 const FIRST_DELAY_MS = 10
 const MAX_DELAY_MS = 200
 
-export function readyMessage(): string {
-  return formatReady()
+export function readyMessage(gate?: string): string {
+  return formatReady(gate)
+}
+
+/** signalReady: `ready`, or `ready <gate>` with the gate option. An invalid gate name is never
+ *  sent (the extension could only refuse it): the client warns, naming the value, and resolves
+ *  `too-late` (not taken), or `no-extension` when no extension is holding (WARMING_TIMEOUT unset). */
+export function sendReady(options: ReadyOptions | undefined, deps: SignalDeps = defaultDeps): Promise<SignalResult> {
+  const gate = options !== null && typeof options === 'object' ? options.gate : undefined
+  if (gate === undefined || isValidGateName(gate)) return sendSignal(readyMessage(gate), options, deps)
+  try {
+    const cfg = resolveConfig(options, process.env)
+    cfg.log(`${LOG_PREFIX} option gate must be 1-64 of A-Z a-z 0-9 _ . -, got ${describe(gate)}; not signalling`)
+    return Promise.resolve(cfg.warmingTimeoutRaw === undefined ? 'no-extension' : 'too-late')
+  } catch {
+    return Promise.resolve('too-late')
+  }
 }
 
 /** `error: <reason>`, the reason made safe and cut to fit the extension's limit (see

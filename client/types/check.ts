@@ -16,3 +16,4 @@ export const declaredMatchesImplemented = (api: Api): typeof Implemented => ({ .
 export const resultTypesMatch: Same<Declared.SignalResult, Implemented.SignalResult> = true
 export const optionTypesMatch: Same<Declared.SignalOptions, Implemented.SignalOptions> = true
 export const holdOptionTypesMatch: Same<Declared.HoldOptions, Implemented.HoldOptions> = true
+export const readyOptionTypesMatch: Same<Declared.ReadyOptions, Implemented.ReadyOptions> = true

@@ -26,7 +26,19 @@ export interface SignalOptions {
   log?: ((message: string) => void) | null
 }
 
-export interface HoldOptions extends SignalOptions {
+export interface ReadyOptions extends SignalOptions {
+  /**
+   * Name of the readiness gate this `ready` completes (sent as `ready <gate>`), for functions
+   * whose operator set WAIT_FOR_INIT_GATES (e.g. `db,cache`): Init is released once every
+   * configured gate is ready. 1-64 of A-Z a-z 0-9 _ . -. Without configured gates the extension
+   * takes a named `ready` as a bare one, so a library can always name its gate. A gate the
+   * operator did not configure is refused (`too-late`, with a warning); an invalid name is not
+   * sent at all (`too-late`, with a warning).
+   */
+  gate?: string
+}
+
+export interface HoldOptions extends ReadyOptions {
   /** Called once with the signal's result (after the work settled and the signal was sent). */
   onResult?: (result: SignalResult) => void
 }
@@ -34,8 +46,9 @@ export interface HoldOptions extends SignalOptions {
 /** A promise, or a (usually async) function whose result is awaited. */
 export type Work<T> = PromiseLike<T> | (() => T | PromiseLike<T>)
 
-/** Tell the extension that initialization finished. Never throws or rejects. */
-export declare function signalReady(options?: SignalOptions): Promise<SignalResult>
+/** Tell the extension that initialization finished (or, with `gate`, that one named readiness
+ *  gate did). Never throws or rejects. */
+export declare function signalReady(options?: ReadyOptions): Promise<SignalResult>
 
 /** Tell the extension that initialization failed (`error: <reason>`), so Lambda fails this
  *  Init and starts a fresh one. Never throws or rejects. */
