@@ -20,7 +20,8 @@ t.test('error with and without a reason', async (t) => {
 })
 
 t.test('garbage never releases', async (t) => {
-  for (const m of ['', 'readyy', 'ready now', 'not ready', 'r e a d y', 'ok', 'errors', '\u0000ready', 'ready\u0000', '{"ready":true}', 'rеady' /* Cyrillic е */]) {
+  // `ready <name>` is a named gate (see gates.test.ts), so only malformed names stay garbage here.
+  for (const m of ['', 'readyy', 'ready now!', 'ready a b', 'not ready', 'r e a d y', 'ok', 'errors', '\u0000ready', 'ready\u0000', '{"ready":true}', 'rеady' /* Cyrillic е */]) {
     t.equal(parseMessage(m).kind, 'unknown', JSON.stringify(m))
   }
 })
