@@ -101,7 +101,7 @@ t.test('invalid WAIT_FOR_INIT_GATES: one error line naming the variable and valu
 })
 
 t.test('WAIT_FOR_INIT_METRICS=emf: exactly one valid EMF line per Init, InitHoldMs = the outcome line\'s hold', async (t) => {
-  const cases = [
+  const cases: { env: Record<string, string>; outcome: string; timeout: number; failed: number; pending?: string }[] = [
     { env: { WARMING_TIMEOUT: '8000', WAIT_FOR_INIT_GATES: 'db', GATE_SIGNALS: 'ready db@400' }, outcome: 'ready', timeout: 0, failed: 0 },
     { env: { WARMING_TIMEOUT: '1500', WAIT_FOR_INIT_GATES: 'db,cache', GATE_SIGNALS: 'ready db@200' }, outcome: 'timeout', timeout: 1, failed: 0, pending: 'cache' },
     { env: { WARMING_TIMEOUT: '8000', GATE_SIGNALS: 'error: pool exhausted@300' }, outcome: 'failed', timeout: 0, failed: 1 },
@@ -138,7 +138,8 @@ t.test('WAIT_FOR_INIT_METRICS_NAMESPACE overrides the namespace; invalid values 
   t.equal(JSON.parse(lines[0])._aws.CloudWatchMetrics[0].Namespace, 'Team/Init')
   await custom.close()
 
-  for (const env of [{ WAIT_FOR_INIT_METRICS: 'cloudwatch' }, { WAIT_FOR_INIT_METRICS: 'emf', WAIT_FOR_INIT_METRICS_NAMESPACE: 'AWS/Lambda' }]) {
+  const invalid: Record<string, string>[] = [{ WAIT_FOR_INIT_METRICS: 'cloudwatch' }, { WAIT_FOR_INIT_METRICS: 'emf', WAIT_FOR_INIT_METRICS_NAMESPACE: 'AWS/Lambda' }]
+  for (const env of invalid) {
     const sb = gatesSandbox(t, { WARMING_TIMEOUT: '3000', GATE_SIGNALS: 'ready@100', ...env })
     await sb.init()
     const ext = ours(sb.report())
