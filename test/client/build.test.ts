@@ -28,7 +28,7 @@ function node(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ s
 t.test('the CLI writes the package; output is byte-for-byte reproducible', async (t) => {
   const dir = tempDir(t)
   const out = path.join(dir, 'pkg')
-  const r = spawnSync(process.execPath, ['build-scripts/run-ts.mjs', 'client/build.ts', '--out', out], { cwd: root, encoding: 'utf8', timeout: 60000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'client/build.ts', '--out', out], { cwd: root, encoding: 'utf8', timeout: 60000 })
   t.equal(r.status, 0, r.stderr)
   t.same(fs.readdirSync(out).sort(), ['README.md', 'index.cjs', 'index.d.mts', 'index.d.ts', 'index.mjs', 'package.json'])
   const pkg = JSON.parse(fs.readFileSync(path.join(out, 'package.json'), 'utf8'))
@@ -40,9 +40,11 @@ t.test('the CLI writes the package; output is byte-for-byte reproducible', async
   for (const f of fs.readdirSync(out)) {
     t.ok(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(again, f))), `${f} is reproducible`)
   }
-  const bad = spawnSync(process.execPath, ['build-scripts/run-ts.mjs', 'client/build.ts', '--outt', out], { cwd: root, encoding: 'utf8', timeout: 60000 })
-  t.equal(bad.status, 1)
-  t.match(bad.stderr, /unknown argument "--outt"/)
+  const badOut = path.join(dir, 'not-written')
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'client/build.ts', '--outt', badOut], { cwd: root, encoding: 'utf8', timeout: 60000 })
+  t.equal(bad.status, 2)
+  t.match(bad.stderr, /^client\/build\.ts: Unknown option '--outt'\nusage: npx tsx client\/build\.ts \[--out DIR\]/)
+  t.notOk(fs.existsSync(badOut), 'a usage error builds nothing')
 })
 
 t.test('CommonJS through NODE_PATH (as on Lambda) and ESM by absolute path both signal', async (t) => {
