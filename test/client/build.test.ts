@@ -4,7 +4,8 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { execFile, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
+import { runCommand } from '../../build-scripts/run-command'
 import { buildClient } from '../../client/build'
 import { startFakeListener } from './fake-listener'
 import { tempDir } from './helpers'
@@ -18,11 +19,9 @@ function build(dir: string): string {
 }
 
 /** Runs node asynchronously (the fake listener lives in this process and must keep answering). */
-function node(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, cwd, encoding: 'utf8', timeout: 30000 },
-      (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }))
-  })
+async function node(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await runCommand(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, cwd, timeoutMs: 30000 })
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr }
 }
 
 t.test('the CLI writes the package; output is byte-for-byte reproducible', async (t) => {
