@@ -1,5 +1,5 @@
 // A/B start-up of several builds of the extension, for the lever table (bench/RESULTS.md):
-//   node build-scripts/run-ts.mjs bench/ab.ts [--runs N] LAYER_DIR|BINARY...
+//   npx tsx bench/ab.ts [--runs N] LAYER_DIR|BINARY...
 // Spawns each binary directly (no sandbox, no namespace: less noise than `make bench`) in
 // rotating order against a minimal Extensions API in this process, without WARMING_TIMEOUT,
 // and records spawn → register, spawn → event/next, and VmRSS / RssAnon / RssFile when
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1]?.includes('bench__ab')) {
+if (require.main === module) {
   main().catch((err) => {
     process.stderr.write(`[ab] error: ${(err as Error).message}\n`)
     process.exit(1)

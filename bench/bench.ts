@@ -1,7 +1,7 @@
 // `make bench` (issue 7): the built layer against the reference extension in the local Lambda
 // sandbox, N interleaved runs after a warm-up; prints medians / p90 / max, ours vs reference and
 // the ratio, writes JSON (--json-out) and compares with an earlier JSON (--against).
-//   node build-scripts/run-ts.mjs bench/bench.ts [--runs N] [--json-out FILE] [--against FILE] ...
+//   npx tsx bench/bench.ts [--runs N] [--json-out FILE] [--against FILE] ...
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -103,7 +103,7 @@ async function closeAll(): Promise<void> {
   await Promise.all([...openSandboxes].map((sb) => sb.close().catch(() => undefined)))
 }
 
-if (process.argv[1]?.includes('bench__bench')) {
+if (require.main === module) {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       log(`${sig}: closing sandboxes`)

@@ -1,6 +1,4 @@
-// Builds the layer for one architecture:
-//   node build-scripts/run-ts.mjs build-scripts/build.ts [--arch x86_64|arm64] [--out DIR]
-//        [--entry FILE] [--no-client] [--force]
+// Builds the layer for one architecture (`make layer`, or `npx tsx build-scripts/build.ts --help`).
 // Output (DIR defaults to dist/):
 //   DIR/layer/ (x86_64) or DIR/layer-arm64/   the unpacked layer tree
 //   DIR/wait-for-init-<arch>.zip              the reproducible layer zip
@@ -13,7 +11,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { ArchInfo, hostArch } from './arch'
 import { bundle } from './bundle'
-import { BuildConfig, buildConfigFromEnv, cacheDir, pinsFile, readPins, repoRoot } from './config'
+import { parseOptions, runMain } from './cli'
+import { BuildConfig, buildConfigFromEnv, cacheDir, pinsFile, readPins } from './config'
 import { BuildError } from './errors'
 import { CLIENT_PATH, EXTENSION_PATH, buildClientPackage, zipInputsFromTree } from './layer'
 import { withLock } from './lock'
@@ -44,23 +43,30 @@ export interface BuildManifest {
 const log = (line: string) => process.stderr.write(`[build] ${line}\n`)
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`
 
-export function parseBuildArgs(argv: readonly string[], root: string): BuildArgs {
-  const args: BuildArgs = { out: path.join(root, 'dist'), client: true, force: false }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const value = () => {
-      const v = argv[++i]
-      if (v === undefined || v.startsWith('--')) throw new BuildError(`${a} needs a value`)
-      return v
-    }
-    if (a === '--arch') args.arch = value()
-    else if (a === '--out') args.out = path.resolve(value())
-    else if (a === '--entry') args.entry = path.resolve(value())
-    else if (a === '--no-client') args.client = false
-    else if (a === '--force') args.force = true
-    else throw new BuildError(`unknown argument ${JSON.stringify(a)} (usage: build.ts [--arch x86_64|arm64] [--out DIR] [--entry FILE] [--no-client] [--force])`)
+export const BUILD_USAGE = `usage: npx tsx build-scripts/build.ts [--arch x86_64|arm64] [--out DIR] [--entry FILE] [--no-client] [--force]
+  --arch       architecture to build (default: ARCH, else x86_64)
+  --out        output folder (default dist/)
+  --entry      extension entry point (default extension-src/main.ts)
+  --no-client  leave the client package out of the layer
+  --force      rebuild even when the inputs are unchanged`
+
+export function parseBuildArgs(argv: readonly string[], root: string): BuildArgs & { help: boolean } {
+  const v = parseOptions(argv, {
+    arch: { type: 'string' },
+    out: { type: 'string' },
+    entry: { type: 'string' },
+    'no-client': { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  })
+  return {
+    arch: v.arch,
+    out: path.resolve(v.out ?? path.join(root, 'dist')),
+    entry: v.entry === undefined ? undefined : path.resolve(v.entry),
+    client: !v['no-client'],
+    force: v.force,
+    help: v.help,
   }
-  return args
 }
 
 export function layerDirFor(out: string, arch: ArchInfo): string {
@@ -165,7 +171,7 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
     fs.rmSync(treeTmp, { recursive: true, force: true })
     fs.mkdirSync(path.join(treeTmp, path.dirname(EXTENSION_PATH)), { recursive: true })
 
-    const hasClient = args.client ? await step('client', () => buildClientPackage(root, path.join(treeTmp, CLIENT_PATH), work, log)) : false
+    if (args.client) await step('client', async () => buildClientPackage(root, path.join(treeTmp, CLIENT_PATH)))
 
     const major = config.nodeVersion.split('.')[0]
     const bundled = await step('bundle', () =>
@@ -213,7 +219,7 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
       },
       timingsMs: timings,
       config: { sea: config.sea, strip: config.strip, zipLevel: config.zipLevel },
-      client: hasClient,
+      client: args.client,
     }
     fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n')
     const b = manifest.bytes
@@ -227,15 +233,11 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
   })
 }
 
-async function main(): Promise<void> {
-  const root = repoRoot()
-  const args = parseBuildArgs(process.argv.slice(2), root)
-  await buildLayer(args, root)
-}
-
-if (process.argv[1]?.includes('build-scripts__build')) {
-  main().catch((err) => {
-    process.stderr.write(`[build] error: ${err instanceof BuildError ? err.message : ((err as Error)?.stack ?? String(err))}\n`)
-    process.exit(1)
+if (require.main === module) {
+  runMain('build', BUILD_USAGE, async () => {
+    const root = path.resolve(__dirname, '..')
+    const args = parseBuildArgs(process.argv.slice(2), root)
+    if (args.help) process.stdout.write(`${BUILD_USAGE}\n`)
+    else await buildLayer(args, root)
   })
 }

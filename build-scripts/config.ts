@@ -51,17 +51,6 @@ export interface NodePins {
   versions: Record<string, Partial<Record<'x64' | 'arm64', string>>>
 }
 
-/** Root of the repository: the nearest ancestor of `from` holding build-scripts/node-pins.json. */
-export function repoRoot(from: string = process.cwd()): string {
-  let dir = path.resolve(from)
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'build-scripts', 'node-pins.json'))) return dir
-    const up = path.dirname(dir)
-    if (up === dir) throw new BuildError(`run this from inside the wait-for-init repository (no build-scripts/node-pins.json above ${from})`)
-    dir = up
-  }
-}
-
 export function pinsFile(root: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.NODE_PINS_FILE ? path.resolve(env.NODE_PINS_FILE) : path.join(root, 'build-scripts', 'node-pins.json')
 }

@@ -2,40 +2,22 @@
 //   extensions/wait-for-init               the SEA (0755: Lambda starts every executable there, spec §2.2)
 //   nodejs/node_modules/wait-for-init/     the optional client package (on NODE_PATH in Node runtimes)
 // and turns a tree into zip entries with normalised modes, so the umask cannot change the zip.
-import { build } from 'esbuild'
 import fs from 'node:fs'
 import path from 'node:path'
+import { buildClient } from '../client/build'
 import { BuildError } from './errors'
-import { describeFailure, runCommand } from './run-command'
 import { ZipInput } from './zip'
 
 export const EXTENSION_PATH = 'extensions/wait-for-init'
 export const CLIENT_PATH = 'nodejs/node_modules/wait-for-init'
-const CLIENT_TIMEOUT_MS = 5 * 60_000
 
-/**
- * Builds the client package into `outDir` with the client's own `client/build.ts --out DIR`
- * (the contract with the client's author). Returns false, with a notice, when there is none.
- * It is bundled into this build's private work dir, so parallel builds never share a file.
- */
-export async function buildClientPackage(root: string, outDir: string, workDir: string, log: (l: string) => void): Promise<boolean> {
-  const entry = path.join(root, 'client', 'build.ts')
-  if (!fs.existsSync(entry)) {
-    log('notice: client/build.ts not found, so the layer has no nodejs/node_modules/wait-for-init client package')
-    return false
-  }
-  const script = path.join(workDir, 'client__build.cjs')
+/** Builds the client package into `outDir` (client/build.ts, called in this process). */
+export function buildClientPackage(root: string, outDir: string): void {
   try {
-    await build({ entryPoints: [entry], outfile: script, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'silent' })
+    buildClient(root, outDir)
   } catch (err) {
-    throw new BuildError(`cannot bundle client/build.ts: ${(err as Error).message}`)
+    throw new BuildError(`client/build.ts failed: ${(err as Error).message}`)
   }
-  // The bundle lives outside the repo, so let it resolve esbuild from the repo's node_modules.
-  const env = { ...process.env, NODE_PATH: path.join(root, 'node_modules'), NODE_OPTIONS: '' }
-  const r = await runCommand(process.execPath, [script, '--out', outDir], { cwd: root, env, timeoutMs: CLIENT_TIMEOUT_MS })
-  if (r.code !== 0) throw new BuildError(describeFailure('client/build.ts', r, CLIENT_TIMEOUT_MS))
-  if (!fs.existsSync(path.join(outDir, 'package.json'))) throw new BuildError(`client/build.ts wrote no package.json into ${outDir}`)
-  return true
 }
 
 /** Every directory and file under `treeDir` as zip entries: dirs and executables 0755, the rest 0644. */

@@ -1,12 +1,11 @@
-// Publishes built layer zips with the AWS CLI:
-//   node build-scripts/run-ts.mjs build-scripts/publish.ts --arch x86_64 [--arch arm64] [--dist DIR]
+// Publishes built layer zips with the AWS CLI (`make publish`, or `npx tsx build-scripts/publish.ts --help`).
 // Environment: LAYER_NAME, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, S3_BUCKET, S3_PREFIX,
 // PUBLIC, ORG_ID, PRINCIPAL, COMPATIBLE_RUNTIMES, MAX_DIRECT_UPLOAD_BYTES, AWS_CLI.
 // Progress goes to stderr; stdout gets one line per layer: `LayerVersionArn: <arn>`.
 import fs from 'node:fs'
 import path from 'node:path'
 import { ArchInfo, parseArch } from './arch'
-import { repoRoot } from './config'
+import { parseOptions, runMain } from './cli'
 import { BuildError } from './errors'
 import { publishSettingsFromEnv, layerDescription, PublishSettings } from './publish-settings'
 import { CommandResult, describeFailure, runCommand } from './run-command'
@@ -124,17 +123,23 @@ export async function gitRevision(root: string): Promise<string> {
   return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : 'unknown'
 }
 
+export const PUBLISH_USAGE = `usage: npx tsx build-scripts/publish.ts [--arch x86_64|arm64]... [--dist DIR]
+  --arch   architecture to publish, repeatable (default: ARCH, else x86_64)
+  --dist   folder holding wait-for-init-ARCH.zip (default dist/)`
+
 async function main(): Promise<void> {
-  const root = repoRoot()
-  const argv = process.argv.slice(2)
-  const arches: ArchInfo[] = []
-  let dist = path.join(root, 'dist')
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--arch' && argv[i + 1]) arches.push(parseArch(argv[++i]))
-    else if (argv[i] === '--dist' && argv[i + 1]) dist = path.resolve(argv[++i])
-    else throw new BuildError(`unknown argument ${JSON.stringify(argv[i])} (usage: publish.ts --arch x86_64|arm64 [--arch ...] [--dist DIR])`)
+  const root = path.resolve(__dirname, '..')
+  const v = parseOptions(process.argv.slice(2), {
+    arch: { type: 'string', multiple: true },
+    dist: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  })
+  if (v.help) {
+    process.stdout.write(`${PUBLISH_USAGE}\n`)
+    return
   }
-  if (arches.length === 0) arches.push(parseArch(process.env.ARCH || 'x86_64'))
+  const arches: ArchInfo[] = v.arch ? v.arch.map((a) => parseArch(a, '--arch')) : [parseArch(process.env.ARCH || 'x86_64')]
+  const dist = path.resolve(v.dist ?? path.join(root, 'dist'))
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license?: string }
   const settings = publishSettingsFromEnv(process.env, pkg.license || 'MIT-0')
 
@@ -158,9 +163,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1]?.includes('build-scripts__publish')) {
-  main().catch((err) => {
-    process.stderr.write(`[publish] error: ${err instanceof BuildError ? err.message : ((err as Error)?.stack ?? String(err))}\n`)
-    process.exit(1)
-  })
-}
+if (require.main === module) runMain('publish', PUBLISH_USAGE, main)

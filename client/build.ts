@@ -1,31 +1,13 @@
 // Builds the wait-for-init client package into the layer tree:
 //   dist/layer/nodejs/node_modules/wait-for-init/{package.json,index.cjs,index.mjs,index.d.ts,index.d.mts,README.md}
-// Usage: node build-scripts/run-ts.mjs client/build.ts [--out DIR]
+// The layer build calls buildClient(); standalone: `npx tsx client/build.ts [--out DIR]`.
 // Output is deterministic (no timestamps), so the layer zip stays reproducible.
 import { buildSync } from 'esbuild'
 import fs from 'node:fs'
 import path from 'node:path'
+import { parseArgs } from 'node:util'
 
-/** Finds the repository root above this file or the working directory (this file also runs
- *  bundled from dist/.cache, or from a temporary directory with the repo as cwd). */
-function findRoot(starts: string[]): string {
-  for (const start of starts) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      if (fs.existsSync(path.join(dir, 'client', 'src', 'index.ts'))) return dir
-      if (path.dirname(dir) === dir) break
-    }
-  }
-  throw new Error(`client/build.ts: cannot find the repository root (client/src/index.ts) above ${starts.join(' or ')}`)
-}
-
-function parseArgs(argv: string[], root: string): { out: string } {
-  let out = path.join(root, 'dist', 'layer', 'nodejs', 'node_modules', 'wait-for-init')
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--out' && argv[i + 1]) out = path.resolve(argv[++i])
-    else throw new Error(`client/build.ts: unknown argument ${JSON.stringify(argv[i])} (usage: client/build.ts [--out DIR])`)
-  }
-  return { out }
-}
+const USAGE = 'usage: npx tsx client/build.ts [--out DIR]   (default DIR: dist/layer/nodejs/node_modules/wait-for-init)'
 
 export function buildClient(root: string, out: string): string[] {
   const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version as string
@@ -69,14 +51,25 @@ export function buildClient(root: string, out: string): string[] {
   return fs.readdirSync(out).sort()
 }
 
-if (require.main === module || process.argv[1]?.includes('client__build')) {
+if (require.main === module) {
+  const root = path.resolve(__dirname, '..')
+  let out: string
   try {
-    const root = findRoot([__dirname, process.cwd()])
-    const { out } = parseArgs(process.argv.slice(2), root)
+    const { values } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true })
+    if (values.help) {
+      console.log(USAGE)
+      process.exit(0)
+    }
+    out = path.resolve(values.out ?? path.join(root, 'dist', 'layer', 'nodejs', 'node_modules', 'wait-for-init'))
+  } catch (err) {
+    console.error(`client/build.ts: ${(err as Error).message}\n${USAGE}`)
+    process.exit(2)
+  }
+  try {
     const files = buildClient(root, out)
     console.log(`client/build.ts: wrote ${files.join(', ')} to ${path.relative(process.cwd(), out) || '.'}`)
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err))
+    console.error(`client/build.ts: ${err instanceof Error ? err.message : String(err)}`)
     process.exit(1)
   }
 }

@@ -1,11 +1,12 @@
 // Shared helpers for the build tests: one build of each layer per run, reused by every file.
 // Builds go through `make layer` / build.ts under one lock file, because tap runs test files in
-// parallel and run-ts.mjs writes its compiled script to one fixed path per entry.
-import { spawn, spawnSync } from 'node:child_process'
+// parallel and builds into the same dist/ would race.
+import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { withLock } from '../../build-scripts/lock'
+import { CommandResult, runCommand } from '../../build-scripts/run-command'
 
 export const ROOT = path.resolve(__dirname, '..', '..')
 export const DIST = path.join(ROOT, 'dist')
@@ -13,32 +14,15 @@ export const DIST = path.join(ROOT, 'dist')
 export const TEST_OUT = path.join(DIST, '.cache', 'test-build')
 const LOCK = path.join(DIST, '.test-build.lock')
 
-export interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
+/** Runs a command (from the repo root unless told) to completion with a hard time limit; throws when it cannot start. */
+export async function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+  const r = await runCommand(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env, timeoutMs: opts.timeoutMs ?? 60_000 })
+  if (r.spawnError) throw r.spawnError
+  return r
 }
 
-/** Runs a command to completion with a hard time limit (SIGKILL), capturing output. */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  })
-}
+/** Runs a TypeScript script with tsx: the full hook, since tap's NODE_OPTIONS loads entry points as ESM. */
+export const TSX = [process.execPath, '--import', 'tsx'] as const
 
 const BUILD_TIMEOUT_MS = 15 * 60_000
 
@@ -60,20 +44,18 @@ export async function ensureLayer(arch: 'x86_64' | 'arm64'): Promise<string> {
   })
 }
 
-/** `node build-scripts/run-ts.mjs ENTRY args…` under the lock (no throw: tests inspect it). */
-export function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return locked(() =>
-    run(process.execPath, ['build-scripts/run-ts.mjs', entry, ...args], { env: { ...process.env, ...env }, timeoutMs: BUILD_TIMEOUT_MS }),
-  )
+/** `node --import tsx ENTRY args…` under the lock (no throw on failure: tests inspect it). */
+export function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  return locked(() => run(TSX[0], [...TSX.slice(1), entry, ...args], { env: { ...process.env, ...env }, timeoutMs: BUILD_TIMEOUT_MS }))
 }
 
 /** Runs build-scripts/build.ts with arguments and extra environment. */
-export function buildScript(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+export function buildScript(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   return runTs('build-scripts/build.ts', args, env)
 }
 
 /** Builds a SEA from a small JS/TS entry into TEST_OUT/<name>; returns the binary's path. */
-export async function buildTestSea(name: string, entrySource: string, opts: { arch?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ binary: string; out: string; run: Run }> {
+export async function buildTestSea(name: string, entrySource: string, opts: { arch?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ binary: string; out: string; run: CommandResult }> {
   const out = path.join(TEST_OUT, name)
   fs.mkdirSync(out, { recursive: true })
   const entry = path.join(out, 'entry.js')

@@ -8,7 +8,7 @@ import { parseArch } from '../../build-scripts/arch'
 import { gitRevision } from '../../build-scripts/publish'
 import { DEFAULT_RUNTIMES, layerDescription } from '../../build-scripts/publish-settings'
 import { ACCOUNT, FakeAws, startFakeAws } from './fake-aws'
-import { DIST, ROOT, awsClis, ensureLayer, pathWithoutAws, run } from './helpers'
+import { DIST, ROOT, TSX, awsClis, ensureLayer, pathWithoutAws, run } from './helpers'
 
 const clis = awsClis()
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -147,7 +147,7 @@ t.test('clear errors', { skip: clis.length ? false : 'no AWS CLI' }, async (t) =
   t.test('no zip built', async (t) => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'wfi-nodist-'))
     t.teardown(() => fs.rmSync(empty, { recursive: true, force: true }))
-    const r = await run(process.execPath, ['build-scripts/run-ts.mjs', 'build-scripts/publish.ts', '--arch', 'arm64', '--dist', empty], {
+    const r = await run(TSX[0], [...TSX.slice(1), 'build-scripts/publish.ts', '--arch', 'arm64', '--dist', empty], {
       env: publishEnv(fake, home, { AWS_CLI: cli }),
     })
     t.equal(r.code, 1)

@@ -4,7 +4,8 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { execFile, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
+import { runCommand } from '../../build-scripts/run-command'
 import { buildClient } from '../../client/build'
 import { startFakeListener } from './fake-listener'
 import { tempDir } from './helpers'
@@ -18,17 +19,15 @@ function build(dir: string): string {
 }
 
 /** Runs node asynchronously (the fake listener lives in this process and must keep answering). */
-function node(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, cwd, encoding: 'utf8', timeout: 30000 },
-      (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }))
-  })
+async function node(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await runCommand(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, cwd, timeoutMs: 30000 })
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr }
 }
 
 t.test('the CLI writes the package; output is byte-for-byte reproducible', async (t) => {
   const dir = tempDir(t)
   const out = path.join(dir, 'pkg')
-  const r = spawnSync(process.execPath, ['build-scripts/run-ts.mjs', 'client/build.ts', '--out', out], { cwd: root, encoding: 'utf8', timeout: 60000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'client/build.ts', '--out', out], { cwd: root, encoding: 'utf8', timeout: 60000 })
   t.equal(r.status, 0, r.stderr)
   t.same(fs.readdirSync(out).sort(), ['README.md', 'index.cjs', 'index.d.mts', 'index.d.ts', 'index.mjs', 'package.json'])
   const pkg = JSON.parse(fs.readFileSync(path.join(out, 'package.json'), 'utf8'))
@@ -40,9 +39,11 @@ t.test('the CLI writes the package; output is byte-for-byte reproducible', async
   for (const f of fs.readdirSync(out)) {
     t.ok(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(again, f))), `${f} is reproducible`)
   }
-  const bad = spawnSync(process.execPath, ['build-scripts/run-ts.mjs', 'client/build.ts', '--outt', out], { cwd: root, encoding: 'utf8', timeout: 60000 })
-  t.equal(bad.status, 1)
-  t.match(bad.stderr, /unknown argument "--outt"/)
+  const badOut = path.join(dir, 'not-written')
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'client/build.ts', '--outt', badOut], { cwd: root, encoding: 'utf8', timeout: 60000 })
+  t.equal(bad.status, 2)
+  t.match(bad.stderr, /^client\/build\.ts: Unknown option '--outt'\nusage: npx tsx client\/build\.ts \[--out DIR\]/)
+  t.notOk(fs.existsSync(badOut), 'a usage error builds nothing')
 })
 
 t.test('CommonJS through NODE_PATH (as on Lambda) and ESM by absolute path both signal', async (t) => {

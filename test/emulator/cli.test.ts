@@ -2,14 +2,24 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
-import { parseArgs } from '../sandbox/cli-args'
+import { parseArgs, UsageError } from '../sandbox/cli-args'
 import { createZip } from '../sandbox/zip'
 import { tempDir, writeFunction, writeLayer } from './helpers'
+
+/** What `fn` throws (undefined when it returns). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  return undefined
+}
 
 const ROOT = path.resolve(__dirname, '..', '..')
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['build-scripts/run-ts.mjs', 'test/sandbox/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/sandbox/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -25,16 +35,24 @@ t.test('parseArgs: every flag, repeated flags, --flag=value', async (t) => {
 t.test('parseArgs: errors name the flag and the value', async (t) => {
   const bad: [string[], RegExp][] = [
     [['--function', 'f', '--idle', 'abc'], /--idle: expected an integer >= 0, got "abc"/],
-    [['--function', 'f', '--invokes', '-1'], /--invokes: expected an integer >= 0, got "-1"/],
+    [['--function', 'f', '--invokes=-1'], /--invokes: expected an integer >= 0, got "-1"/],
+    [['--function', 'f', '--invokes', '-1'], /Option '--invokes' argument is ambiguous/],
     [['--function', 'f', '--init-timeout', '0'], /--init-timeout: expected an integer >= 1, got "0"/],
     [['--function', 'f', '--mode', 'fast'], /--mode: expected on-demand or provisioned, got "fast"/],
     [['--function', 'f', '--payload', '{bad'], /--payload: not valid JSON .*"\{bad"/],
     [['--function', 'f', '--env', 'NOVALUE'], /--env: expected K=V, got "NOVALUE"/],
-    [['--function', 'f', '--frobnicate'], /unknown option "--frobnicate"/],
-    [['--function'], /--function needs a value/],
+    [['--function', 'f', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--function'], /Option '--function <value>' argument missing/],
+    [['--function', 'f', '--json=yes'], /Option '--json' does not take an argument/],
+    [['--function', 'f', 'stray'], /Unexpected argument 'stray'/],
     [['--json'], /--function DIR is required/],
   ]
-  for (const [argv, re] of bad) t.throws(() => parseArgs(argv), re, argv.join(' '))
+  for (const [argv, re] of bad) {
+    const err = thrown(() => parseArgs(argv))
+    t.ok(err instanceof UsageError, `${argv.join(' ')}: a UsageError`)
+    t.match((err as Error)?.message, re, argv.join(' '))
+  }
+  t.equal(parseArgs(['--help']).help, true, '--help needs no --function')
 })
 
 t.test('npm run sandbox -- … --json: one JSON report, exit 0', async (t) => {
@@ -72,6 +90,13 @@ t.test('human output, failing run exit 1, usage error exit 2', async (t) => {
   const usage = cli(['--function', fn, '--idle', 'soon'])
   t.equal(usage.code, 2)
   t.match(usage.stderr, /--idle: expected an integer >= 0, got "soon"/)
+  const unknown = cli(['--function', fn, '--bogus'])
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /^sandbox: Unknown option '--bogus'\nusage: npm run sandbox -- --function DIR/)
+  t.equal(unknown.stdout, '')
+  const help = cli(['--help'])
+  t.equal(help.code, 0, help.stderr)
+  t.match(help.stdout, /^usage: npm run sandbox -- --function DIR/)
   const missing = cli(['--function', '/no/such/dir'])
   t.equal(missing.code, 2)
   t.match(missing.stderr, /--function: "\/no\/such\/dir" is not a folder/)

@@ -3,16 +3,9 @@
 // (no hold: the sandbox freezes with the warm-up half done). Issue #2, item 10.
 import fs from 'node:fs'
 import path from 'node:path'
+import { parseOptions, runMain } from '../../build-scripts/cli'
 import { runSandbox, type SandboxReport } from './index'
 import { formatSummary } from './summary'
-
-function repoRoot(): string {
-  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) {
-    const pj = path.join(d, 'package.json')
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'wait-for-init') return d
-  }
-  return process.cwd()
-}
 
 async function runOne(title: string, functionDir: string, layers: string[], env: Record<string, string>): Promise<SandboxReport> {
   console.log(`\n=== ${title} ===`)
@@ -25,8 +18,14 @@ async function runOne(title: string, functionDir: string, layers: string[], env:
   return report
 }
 
+const USAGE = 'usage: make run-local  |  npx tsx test/sandbox/run-local.ts   (no options; builds nothing, uses dist/layer)'
+
 async function main(): Promise<number> {
-  const root = repoRoot()
+  if (parseOptions(process.argv.slice(2), { help: { type: 'boolean', short: 'h', default: false } }).help) {
+    console.log(USAGE)
+    return 0
+  }
+  const root = path.resolve(__dirname, '..', '..')
   const layer = path.join(root, 'dist', 'layer')
   const example = path.join(root, 'examples', 'get-default')
   const fixture = path.join(root, 'test', 'fixtures', 'sandbox', 'get-default')
@@ -53,4 +52,4 @@ async function main(): Promise<number> {
   return reports.every((r) => r.ok) ? 0 : 1
 }
 
-main().then((c) => { process.exitCode = c }, (e) => { console.error(`run-local: ${(e as Error).stack ?? e}`); process.exitCode = 2 })
+runMain('run-local', USAGE, main)

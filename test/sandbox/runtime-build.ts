@@ -1,20 +1,12 @@
 // Transpiles runtime/bootstrap.ts once per process (esbuild) for the sandbox's runtime process.
 import { buildSync } from 'esbuild'
-import fs from 'node:fs'
 import path from 'node:path'
 
 let cached: string | null = null
 
-/** test/sandbox/runtime/bootstrap.ts, found from here whether running from source or a bundle. */
+/** test/sandbox/runtime/bootstrap.ts, beside this file. */
 export function bootstrapSourcePath(): string {
-  const rel = path.join('test', 'sandbox', 'runtime', 'bootstrap.ts')
-  for (let d = __dirname; ; d = path.dirname(d)) {
-    const p = path.join(d, rel)
-    if (fs.existsSync(p)) return p
-    const local = path.join(d, 'runtime', 'bootstrap.ts')
-    if (path.basename(d) === 'sandbox' && fs.existsSync(local)) return local
-    if (d === path.dirname(d)) throw new Error(`cannot find ${rel} above ${__dirname}`)
-  }
+  return path.join(__dirname, 'runtime', 'bootstrap.ts')
 }
 
 export function bootstrapCode(): string {
