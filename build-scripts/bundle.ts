@@ -4,6 +4,14 @@
 import { build } from 'esbuild'
 import fs from 'node:fs'
 import { BuildError } from './errors'
+import { lazyBuiltins } from './lazy-builtins'
+
+/**
+ * Built-ins node-fetch imports but never calls on the extension's path (plain, uncompressed
+ * HTTP on localhost): loaded on first use instead of at start (lazy-builtins.ts). `tls` comes
+ * in only through `https`; it is listed for any other importer in the graph.
+ */
+export const LAZY_BUILTINS = ['https', 'tls', 'zlib'] as const
 
 export interface BundleOptions {
   entry: string
@@ -36,6 +44,7 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
       legalComments: 'eof',
       define: { WAIT_FOR_INIT_VERSION: JSON.stringify(opts.version) },
       logLevel: 'silent',
+      plugins: [lazyBuiltins({ modules: LAZY_BUILTINS })],
     })
   } catch (err) {
     const errors = (err as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? []
