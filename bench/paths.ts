@@ -13,3 +13,4 @@ export function repoRootFrom(start: string = __dirname): string {
 export const ROOT = repoRootFrom()
 export const FUNCTION_DIR = path.join(ROOT, 'bench', 'fixtures', 'function')
 export const REFERENCE_LAYER = path.join(ROOT, 'bench', 'reference', 'layer')
+export const FLOOR_SCRIPT = path.join(ROOT, 'bench', 'floor', 'wait-for-init-floor.js')
