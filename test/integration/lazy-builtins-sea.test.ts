@@ -1,11 +1,13 @@
 // The real SEA through a whole lifecycle in the local sandbox (listen, register, hold, ready,
 // an invoke, event/next, SHUTDOWN), with the documented diagnostic WAIT_FOR_INIT_DEBUG_MODULES=1:
 // node-fetch carries every Extensions API call, yet https, tls and zlib are never loaded
-// (build-scripts/lazy-builtins.ts), and the error path (init/error) leaves them unloaded too.
+// (build-scripts/lazy-builtins.ts), nor the fs/promises and web streams node-fetch's graph would
+// load at import (build-scripts/side-effect-free.ts); the init/error path leaves them unloaded too.
 import t from 'tap'
 import { sandboxWithLayer, ours, extensionLines } from './harness'
 
-const NEVER = ['https', 'tls', '_tls_wrap', '_tls_common', 'zlib']
+// https/tls/zlib: lazy-builtins.ts; fs/promises and web streams: side-effect-free.ts.
+const NEVER = ['https', 'tls', '_tls_wrap', '_tls_common', 'zlib', 'internal/fs/promises', 'internal/webstreams/readablestream']
 
 function loadedBuiltins(lines: string[]): string[] {
   const line = lines.find((l) => l.includes('WAIT_FOR_INIT_DEBUG_MODULES:'))
@@ -24,7 +26,7 @@ t.test('ready, an invoke, SHUTDOWN: http and net loaded, https/tls/zlib never', 
   t.ok(extensionLines(ext).some((l) => /init outcome=ready/.test(l)), 'held until ready')
   const loaded = loadedBuiltins(extensionLines(ext))
   t.ok(loaded.includes('http') && loaded.includes('net'), 'the list is real: http and net are in it')
-  t.same(loaded.filter((m) => NEVER.includes(m)), [], 'none of https, tls, zlib')
+  t.same(loaded.filter((m) => NEVER.includes(m)), [], 'none of https, tls, zlib, fs/promises, web streams')
 })
 
 t.test('the function reports an error: init/error posted, exit 1, https/tls/zlib still unloaded', async (t) => {

@@ -1,19 +1,25 @@
-// build-scripts/lazy-builtins.ts: node-fetch bundled through the plugin leaves https, tls and
-// zlib unloaded until used, and the paths that need them still work when taken: an https URL
-// really starts a TLS handshake, a gzip answer is really inflated. Bundles are run by a child
-// node so that the module load list is the bundle's own.
+// build-scripts/lazy-builtins.ts and side-effect-free.ts, as bundle.ts uses them: node-fetch
+// bundled through them leaves https, tls, zlib, fs/promises and web streams unloaded until used,
+// and the paths that need them still work when taken: an https URL really starts a TLS
+// handshake, a gzip answer is really inflated, fileFrom() and multipart formData() still work.
+// Bundles are run by a child node so that the module load list is the bundle's own.
 import t from 'tap'
 import { build } from 'esbuild'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { lazyBuiltins } from '../../build-scripts/lazy-builtins'
-import { LAZY_BUILTINS } from '../../build-scripts/bundle'
+import { LAZY_BUILTINS, SIDE_EFFECT_FREE } from '../../build-scripts/bundle'
+import { sideEffectFree } from '../../build-scripts/side-effect-free'
 import { httpServer, shortTempDir } from './helpers'
 
 const ROOT = path.resolve(__dirname, '..', '..')
+// The embedded Node line when the build cache has it (what the SEA runs), else the host's node.
+const CACHED_NODE = path.join(os.homedir(), '.cache', 'wait-for-init', 'node-v24.21.0-linux-x64', 'node.stripped')
+const NODE = fs.existsSync(CACHED_NODE) ? CACHED_NODE : process.execPath
 
 async function bundleScript(t: { teardown(fn: () => void): void }, source: string, importers?: RegExp): Promise<string> {
   const dir = shortTempDir(t)
@@ -22,7 +28,7 @@ async function bundleScript(t: { teardown(fn: () => void): void }, source: strin
   const outfile = path.join(dir, 'out.cjs')
   await build({
     entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent',
-    nodePaths: [path.join(ROOT, 'node_modules')], plugins: [lazyBuiltins({ modules: LAZY_BUILTINS, importers })],
+    nodePaths: [path.join(ROOT, 'node_modules')], plugins: [sideEffectFree({ files: SIDE_EFFECT_FREE }), lazyBuiltins({ modules: LAZY_BUILTINS, importers })],
   })
   return outfile
 }
@@ -30,7 +36,7 @@ async function bundleScript(t: { teardown(fn: () => void): void }, source: strin
 /** Runs the bundle; it prints one JSON line. */
 function run(file: string, env: Record<string, string> = {}): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(NODE, [file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
@@ -47,7 +53,18 @@ function run(file: string, env: Record<string, string> = {}): Promise<Record<str
   })
 }
 
-const LOADED = `const loaded = () => (process as any).moduleLoadList.filter((m: string) => /^NativeModule (https|tls|_tls_wrap|zlib|http)$/.test(m)).map((m: string) => m.slice(13))`
+/** What a bundle with no imports already has loaded on this node (e.g. Node 20 loads fs/promises at start). */
+let baseline: Promise<string[]> | undefined
+function preloaded(t: { teardown(fn: () => void): void }): Promise<string[]> {
+  baseline ??= bundleScript(t, `${LOADED}\nconsole.log(JSON.stringify({ loaded: loaded() }))`).then(run).then((r) => r.loaded as string[])
+  return baseline
+}
+async function loadedBy(t: { teardown(fn: () => void): void }, list: unknown): Promise<string[]> {
+  const base = new Set(await preloaded(t))
+  return (list as string[]).filter((m) => m === 'http' || !base.has(m))
+}
+
+const LOADED = `const loaded = () => (process as any).moduleLoadList.filter((m: string) => /^NativeModule (https|tls|_tls_wrap|zlib|http|internal\\/fs\\/promises|internal\\/webstreams\\/readablestream)$/.test(m)).map((m: string) => m.slice(13))`
 
 t.test('node-fetch through the plugin: a plain http fetch loads neither https, tls nor zlib', async (t) => {
   const addr = await httpServer(t, (_req, res) => res.end('plain'))
@@ -56,8 +73,8 @@ const atImport = loaded()
 fetch('http://${addr}/').then((r) => r.text()).then((body) => console.log(JSON.stringify({ atImport, afterFetch: loaded(), body })))`)
   const r = await run(file)
   t.equal(r.body, 'plain')
-  t.same(r.atImport, ['http'], 'only http at import')
-  t.same(r.afterFetch, ['http'], 'still only http after a plain request')
+  t.same(await loadedBy(t, r.atImport), ['http'], 'only http at import')
+  t.same(await loadedBy(t, r.afterFetch), ['http'], 'still only http after a plain request')
 })
 
 t.test('a gzip answer is still inflated: zlib loads on first use', async (t) => {
@@ -99,7 +116,7 @@ console.log(JSON.stringify({ before, out, flush: zlib.Z_SYNC_FLUSH, has: 'create
     /./, // this test's own entry is the importer
   )
   const r = await run(file)
-  t.same(r.before, [], 'nothing loaded before first use')
+  t.same((await loadedBy(t, r.before)).filter((m) => m !== 'http'), [], 'nothing loaded before first use')
   t.equal(r.out, 'round trip')
   t.equal(r.flush, zlib.constants.Z_SYNC_FLUSH)
   t.equal(r.has, true)
@@ -116,4 +133,33 @@ t.test('imports from outside the importers pattern are left alone', async (t) =>
   const file = await bundleScript(t, `import zlib from 'node:zlib'\n${LOADED}\nconsole.log(JSON.stringify({ loaded: loaded(), ok: typeof zlib.gzipSync }))`)
   const r = await run(file)
   t.ok((r.loaded as string[]).includes('zlib'), 'our own code gets the real module, loaded at once')
+})
+
+t.test('fetch-blob helpers dropped when unused still work when used: fileFrom, and formData() parsing', async (t) => {
+  const dir = shortTempDir(t)
+  const file = path.join(dir, 'data.txt')
+  fs.writeFileSync(file, 'file contents')
+  const addr = await httpServer(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'multipart/form-data; boundary=XyZ' })
+    res.end('--XyZ\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n')
+  })
+  const out = await bundleScript(t, `import fetch, { fileFrom } from 'node-fetch'\n${LOADED}
+const atImport = loaded()
+fileFrom(${JSON.stringify(file)}).then((f) => f.text()).then(async (text) => {
+  const form = await (await fetch('http://${addr}/')).formData()
+  const part = form.get('f')
+  console.log(JSON.stringify({ atImport, text, name: part.name, part: await part.text(), after: loaded() }))
+})`)
+  const r = await run(out)
+  t.equal(r.text, 'file contents', 'fileFrom works')
+  t.equal(r.name, 'a.txt')
+  t.equal(r.part, 'hello', 'multipart parsing (File from fetch-blob/from.js) works')
+})
+
+t.test('the bundle without fileFrom leaves fs/promises and web streams unloaded', async (t) => {
+  t.comment(`run by ${NODE}; preloaded by that node: ${(await preloaded(t)).join(' ') || 'none of the watched modules'}`)
+  const file = await bundleScript(t, `import fetch from 'node-fetch'\n${LOADED}\nconsole.log(JSON.stringify({ loaded: loaded(), fetch: typeof fetch }))`)
+  const r = await run(file)
+  t.equal(r.fetch, 'function')
+  t.same(await loadedBy(t, r.loaded), ['http'], 'no internal/fs/promises, no web streams beyond what node loads anyway')
 })
