@@ -112,9 +112,10 @@ function racingLifecycle(t: { teardown(fn: () => void): void }) {
     config,
     extensionName: 'wait-for-init',
     api: {
-      register: async () => { calls.push('register'); return 'id' },
-      nextEvent: () => { calls.push('next'); return shutdownEvent },
-      initError: async () => { calls.push('initError') },
+      register: async () => {
+        calls.push('register')
+        return { identifier: 'id', nextEvent: () => { calls.push('next'); return shutdownEvent }, initError: async () => { calls.push('initError') } }
+      },
     },
     log: { debug: () => {}, info: (m) => void log.push(m), warn: (m) => void log.push(m), error: (m) => void log.push(m) },
     createListener: (onSignal) => { sendSignal = onSignal; return listener },
