@@ -10,6 +10,8 @@ export interface RealListener {
   listener: ReadinessListener
   path: string
   signals: Signal[]
+  /** Date.now() at which each signal was delivered. */
+  arrivals: number[]
   /** Lines the extension's logger wrote (text format, DEBUG and up). */
   logs: string[]
   /** Resolves with the first signal. */
@@ -26,6 +28,7 @@ export async function startRealListener(
   t: { teardown(fn: () => void): void }, path: string, opts: RealListenerOptions = {},
 ): Promise<RealListener> {
   const signals: Signal[] = []
+  const arrivals: number[] = []
   const logs: string[] = []
   let first: (s: Signal) => void = () => {}
   const firstSignal = new Promise<Signal>((resolve) => { first = resolve })
@@ -35,6 +38,7 @@ export async function startRealListener(
     log,
     onSignal: (signal) => {
       signals.push(signal)
+      arrivals.push(Date.now())
       first(signal)
       // The lifecycle closes once its await on the signal resumes: a microtask later.
       if (opts.releaseOnSignal) void Promise.resolve().then(() => listener.close())
@@ -42,5 +46,5 @@ export async function startRealListener(
   })
   await listener.start()
   t.teardown(() => listener.close())
-  return { listener, path, signals, logs, firstSignal, close: () => listener.close() }
+  return { listener, path, signals, arrivals, logs, firstSignal, close: () => listener.close() }
 }
