@@ -16,12 +16,23 @@ import { tempDir, holdingEnv } from '../client/helpers'
 import { startRealListener } from './real-listener'
 import { anyCase, hostileReason, padding } from './arbitraries'
 
+// Shrinking a 3000-unit counterexample (over a socket, too) can take many minutes: bound every
+// run, shrinking included; the passing runs take about a second each.
+fc.configureGlobal({ interruptAfterTimeLimit: 20_000, markInterruptAsFailure: true })
+
 const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
+/** ASCII only, bounded: a counterexample's raw line breaks and separators would corrupt the TAP
+ *  stream (a failing subtest was once reported as `ok` with "no tests found"). */
+function printable(text: string): string {
+  const escaped = text.replace(/[^\x20-\x7E]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return escaped.length > 1500 ? `${escaped.slice(0, 1500)}... (${escaped.length} characters)` : escaped
+}
+
 /** Asserts a fast-check run found no counterexample and really ran `runs` cases. */
 function holds<Ts>(t: Test, details: fc.RunDetails<Ts>, runs: number, name: string): void {
-  t.equal(details.failed, false, details.failed ? `${name}: ${fc.defaultReportMessage(details)}` : name)
+  t.equal(details.failed, false, details.failed ? `${name}: ${printable(fc.defaultReportMessage(details) ?? '')}` : name)
   t.equal(details.numRuns, runs, `${runs} cases ran`)
 }
 
