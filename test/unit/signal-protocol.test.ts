@@ -93,6 +93,10 @@ t.test('safeReason cuts by UTF-8 bytes on a code point boundary, with the mark',
     t.ok(out.endsWith('…'), `${name}: marked`)
     t.equal(out.slice(0, -1), ch.repeat((out.length - 1) / ch.length), `${name}: only whole characters before the mark`)
   }
+  // Fewer UTF-16 units than the byte bound, more bytes: only a byte count sees it must be cut.
+  const short = safeReason('é'.repeat(600))
+  t.equal(short, 'é'.repeat(506) + '…', '600 é = 600 units but 1200 bytes: cut to 506 é + the mark')
+  t.equal(safeReason('😀'.repeat(300)), '😀'.repeat(253) + '…', '300 emoji = 600 units but 1200 bytes')
   const fr = safeReason(FRENCH)
   t.ok(fr.startsWith('base de données injoignable: éé'))
   t.equal(bytes(fr), MAX_REASON_BYTES - 1, 'the French reason: 1013 bytes of text (an é does not fit the last byte) + the mark')
