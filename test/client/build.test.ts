@@ -168,10 +168,8 @@ t.test('on a real Node 14: both builds load and signal the real listener', { ski
   t.match(version, /^v14\./, `WAIT_FOR_INIT_NODE14 is Node ${version}`)
   const failing = await startRealListener(t, path.join(dir, 'f.sock'))
   const ready = await startRealListener(t, path.join(dir, 'r.sock'))
-  const run = (args: string[], sock: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile('/bin/sh', [...bare, ...args], { env: { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: sock }, encoding: 'utf8', timeout: 30000 },
-      (err, stdout, stderr) => resolve({ status: err ? -1 : 0, stdout, stderr }))
-  })
+  const run = (args: string[], sock: string) =>
+    runCommand('/bin/sh', [...bare, ...args], { env: { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: sock }, timeoutMs: 30000 })
   const cjs = `require(${JSON.stringify(path.join(out, 'index.cjs'))}).signalFailure('base de données injoignable: ' + 'é'.repeat(2000)).then((r) => console.log(r))`
   const r1 = await run(['-e', cjs], failing.path)
   t.equal(r1.stdout.trim(), 'accepted', r1.stderr)
