@@ -1,6 +1,7 @@
 // Failure rows of spec §8 and the reset/retry behaviour of §5.4–§5.5 (§9 items 5, 6, 17–20, 29–31, 38).
 import fs from 'node:fs'
 import t from 'tap'
+import { matchList } from '../hardening/assert'
 import { closeAndCheck, echoHandler, ext, extOut, sandbox, sandboxTmpFile, writeFunction, writeLayer } from './helpers'
 
 const REGISTER_AND_LOOP = `const id = await register(['INVOKE', 'SHUTDOWN']); await loop(id)`
@@ -83,7 +84,7 @@ t.test('init/error: header required, 202, next refused, Init fails with Extensio
   t.equal(init.errorType, 'Extension.InitError')
   const exitingAt = o.find((x) => x.t === 'exiting')!.at
   t.ok(init.completedAt! >= exitingAt - 5, 'Init failed only when the extension exited, not at the post')
-  t.match(r.errors, [{ api: 'extension/init/error', errorType: 'Extension.ConfigInvalid', source: 'bad' }])
+  matchList(t, r.errors, [{ api: 'extension/init/error', errorType: 'Extension.ConfigInvalid', source: 'bad' }])
 })
 
 t.test('exit/error during an invoke fails it with Extension.ExitError and resets (§9 20, 29)', async (t) => {

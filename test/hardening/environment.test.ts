@@ -2,6 +2,7 @@
 // a scripted Extensions API: ~100 ms per value), the function's NODE_OPTIONS, an unwritable /tmp
 // (read-only mounts in the sandbox), and 10 extensions in the layer folder with ours among them.
 import t, { type Test } from 'tap'
+import { matchList } from './assert'
 import fs from 'node:fs'
 import path from 'node:path'
 import { writeLayer } from '../emulator/helpers'
@@ -150,7 +151,7 @@ t.test('WAIT_FOR_INIT_SOCKET in read-only folders (/opt, /var/task): same', asyn
     const init = await sb.init()
     t.notOk(init.failed, `${p}: Init succeeded`)
     const lines = extensionLines(extensionOf(sb))
-    t.match(lines.filter((l) => /ERROR/.test(l)), [new RegExp(`cannot listen on ${p.replace(/\//g, '\\/').replace('.', '\\.')}: EROFS`)])
+    matchList(t, lines.filter((l) => /ERROR/.test(l)), [new RegExp(`cannot listen on ${p.replace(/\//g, '\\/').replace('.', '\\.')}: EROFS`)])
     t.same(outcomes(lines), ['no-hold'])
     await closeClean(t, sb)
   }
