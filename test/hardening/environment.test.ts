@@ -3,6 +3,7 @@
 // (read-only mounts in the sandbox), and 10 extensions in the layer folder with ours among them.
 import t, { type Test } from 'tap'
 import { matchList } from './assert'
+import { initBudgetFor } from '../../extension-src/init-budget'
 import fs from 'node:fs'
 import path from 'node:path'
 import { writeLayer } from '../emulator/helpers'
@@ -94,6 +95,15 @@ t.test('WARMING_TIMEOUT: valid edge values', async (t) => {
   t.equal(warns.length, 1, `900000 on-demand: capped with one warning: ${warns[0]}`)
   t.match(warns[0], /holding at most 9000 ms/)
   t.same(outcomes(max.lines), ['ready'], 'held (released by ready, not after 9 s)')
+})
+
+t.test('WARMING_TIMEOUT above the on-demand Init budget: with no ready the hold ends at the cap, not at the value', async (t) => {
+  const capMs = initBudgetFor('on-demand').maxHoldMs
+  const r = await withTimeout(t, '60000')
+  t.same(outcomes(r.lines), ['timeout'], 'released by the timer')
+  t.match(r.lines.find((l) => /init outcome=/.test(l)), new RegExp(`no signal from the function within ${capMs} ms`), `the timer was the ${capMs} ms cap`)
+  t.ok(r.nextAfterMs >= capMs && r.nextAfterMs < capMs + 5000, `event/next ${Math.round(r.nextAfterMs)} ms after start (cap ${capMs} ms, asked 60000)`)
+  t.equal(r.exit.code, 0)
 })
 
 t.test("the function's NODE_OPTIONS never reaches the extension's embedded Node", async (t) => {
