@@ -72,7 +72,12 @@ t.test('human output, failing run exit 1, usage error exit 2', async (t) => {
   t.equal(bad.code, 1)
   const badReport = JSON.parse(bad.stdout)
   t.match(badReport, { ok: false, init: { failed: true, errorType: 'Runtime.HandlerNotFound' } })
-  matchList(t, badReport.errors, [{ api: 'runtime/init/error', errorType: 'Runtime.HandlerNotFound' }])
+  // Two: the failed Init, then the same failure when the invoke re-runs Init inline (as Lambda does).
+  matchList(t, badReport.errors, [
+    { api: 'runtime/init/error', errorType: 'Runtime.HandlerNotFound' },
+    { api: 'runtime/init/error', errorType: 'Runtime.HandlerNotFound' },
+  ])
+  t.same(badReport.invokes.map((i: { initInline: boolean }) => i.initInline), [true], 'the one invoke re-ran Init inline')
   const usage = cli(['--function', fn, '--idle', 'soon'])
   t.equal(usage.code, 2)
   t.match(usage.stderr, /--idle: expected an integer >= 0, got "soon"/)

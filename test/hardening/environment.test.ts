@@ -148,8 +148,9 @@ t.test('an unwritable /tmp (read-only mount): one clear line, no hold, Init unaf
   t.ok(ext.firstNextAt! - ext.spawnAt! < 2000, 'not held')
   const inv = await sb.invoke({})
   t.ok(inv.ok, 'invokes work')
-  const state = inv.result as { errors: string[] }
-  t.ok(state.errors.length > 0, `the function's own signal failed harmlessly (${state.errors.join(',')})`)
+  const state = inv.result as { errors: string[]; replies: string[] }
+  t.same(state.errors, ['ENOENT'], 'the function found no socket to signal on (nothing listens on a read-only /tmp)')
+  t.same(state.replies, [''], 'and so got no answer')
   await sb.shutdown('spindown')
   t.equal(extensionOf(sb).exitCode, 0)
   await closeClean(t, sb)
