@@ -48,9 +48,14 @@ async function attack(t: Test, socketPath: string, pid: number, isReleased: () =
   // 3. A 10 MB message: read is capped, connection closed, memory unchanged.
   const beforeBig = procStatus(pid)!
   const big = await talk(socketPath, [Buffer.alloc(10 * 1024 * 1024, 0x78)], { timeoutMs: 8000 })
-  // The client is still writing when the extension answers and closes: the answer arrives in full,
-  // then the client's write fails (EPIPE).
-  t.equal(big.reply, REPLY_TOO_LONG, `10 MB: answered ${JSON.stringify(big.reply)} (client error ${big.error})`)
+  // The client is still writing when the extension answers and closes: its next write fails (EPIPE,
+  // or ECONNRESET), and Node may drop the answer already received when that error comes first
+  // (seen under load). So: the exact answer, or none with the extension having closed the
+  // connection; never another answer, never a connection left to the client's 8 s timeout.
+  // (test/unit/readiness-listener.test.ts checks the answer itself, deterministically.)
+  const closedByExtension = big.error === 'EPIPE' || big.error === 'ECONNRESET'
+  t.ok(big.reply === REPLY_TOO_LONG || (big.reply === '' && closedByExtension), `10 MB: answered ${JSON.stringify(big.reply)} (client error ${big.error})`)
+  t.ok(closedByExtension, `10 MB: the extension closed the connection while the client was still writing (${big.error})`)
 
   const afterBig = procStatus(pid)!
   t.ok(afterBig.rssKb - beforeBig.rssKb < 2048, `10 MB message: RSS ${beforeBig.rssKb} → ${afterBig.rssKb} kB, peak ${beforeBig.hwmKb} → ${afterBig.hwmKb} kB`)
@@ -74,8 +79,10 @@ async function attack(t: Test, socketPath: string, pid: number, isReleased: () =
   }
 
   // 5. Tiny split writes: one unknown message split into 1-byte writes is one message, one answer.
-  const split = await talk(socketPath, [...'hello'.split(''), '\n'], { gapMs: 5 })
-  t.equal(split.reply.split('\n').filter(Boolean).length, 1, 'a split message is answered once')
+  // It starts like a keyword ("r", "re", "rea"), so the listener waits for the rest whatever the
+  // gaps on a loaded machine; "reax" then is one unknown message.
+  const split = await talk(socketPath, [...'reax'.split(''), '\n'], { gapMs: 5 })
+  t.equal(split.reply, REPLY_UNKNOWN, 'a split message is answered once')
 
   // 6. Half-closed sockets: write then half-close and keep reading; half-close without writing.
   const half = await talk(socketPath, ['hello'], { end: true })
