@@ -29,7 +29,7 @@ layers: node_modules/.package-lock.json ## Build both architectures
 	$(RUN_TS) build-scripts/build.ts --arch x86_64
 	$(RUN_TS) build-scripts/build.ts --arch arm64
 
-test: layer ## Build the layer, then run every tap test (npm test)
+test: layer ## Build the layer, type-check the project (client/types included), then run every tap test (npm test)
 	npm test
 
 run-local: layer ## Run the built layer in the local Lambda sandbox
