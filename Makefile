@@ -29,7 +29,7 @@ layers: node_modules/.package-lock.json ## Build both architectures
 	$(RUN_TS) build-scripts/build.ts --arch x86_64
 	$(RUN_TS) build-scripts/build.ts --arch arm64
 
-test: layer ## Build the layer, then run every tap test (npm test)
+test: layer ## Build the layer, type-check the project (client/types included), then run every tap test (npm test)
 	npm test
 
 run-local: layer ## Run the built layer in the local Lambda sandbox
@@ -66,7 +66,7 @@ help: ## List targets and variables
 	@echo "  NODE_VERSION=24.21.0         embedded Node, one pinned in build-scripts/node-pins.json"
 	@echo "  ZIP_LEVEL=0..9               deflate level of the layer zip (default 9)"
 	@echo "  STRIP=1|0                    strip the Node binary before injection (default 1)"
-	@echo "  SEA_EXEC_ARGV='--flag ...'   Node/V8 flags baked into the SEA (default --max-semi-space-size=1; '[]' for none)"
+	@echo "  SEA_EXEC_ARGV='--flag ...'   Node/V8 flags baked into the SEA (default --min-semi-space-size=2; '[]' for none)"
 	@echo "  SEA_EXEC_ARGV_EXTENSION=none NODE_OPTIONS handling: none (default), env, cli"
 	@echo "  SEA_USE_CODE_CACHE=0|1       V8 code cache in the blob (native builds only)"
 	@echo "  SEA_USE_SNAPSHOT=0|1         startup snapshot (native builds only; needs a snapshot entry)"

@@ -1,4 +1,4 @@
-// A/B start-up of several builds of the extension, for the lever table (bench/RESULTS.md):
+// A/B start-up of several builds of the extension, for the lever table (docs/performance.md):
 //   npx tsx bench/ab.ts [--runs N] LAYER_DIR|BINARY...
 // Spawns each binary directly (no sandbox, no namespace: less noise than `make bench`) in
 // rotating order against a minimal Extensions API in this process, without WARMING_TIMEOUT,
@@ -11,6 +11,9 @@ import path from 'node:path'
 import { syncAndDropCache } from './page-cache'
 import { readMemory } from './proc-memory'
 import { summarize } from './stats'
+import { parseArgs } from 'node:util'
+
+const AB_USAGE = 'usage: npx tsx bench/ab.ts [--runs N] LAYER_DIR|BINARY...'
 
 interface Sample { registerMs: number; nextMs: number; rssMb: number; anonMb: number; fileMb: number }
 
@@ -23,17 +26,23 @@ function binaryOf(arg: string): string {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2)
-  let runs = 30
-  const targets: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--runs') {
-      const v = args[++i]
-      if (!/^[1-9][0-9]*$/.test(v ?? '')) throw new Error(`--runs ${JSON.stringify(v)} must be a positive whole number`)
-      runs = Number(v)
-    } else targets.push(args[i])
+  let parsed
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), strict: true, allowPositionals: true, options: { runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
+  } catch (err) {
+    const e = err as { code?: string; message: string }
+    const flag = /'(-[^' ]+)/.exec(e.message)?.[1] ?? '?'
+    throw new Error(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option ${JSON.stringify(flag)}\n${AB_USAGE}` : `${flag} needs a value`)
   }
-  if (targets.length < 1) throw new Error('usage: bench/ab.ts [--runs N] LAYER_DIR|BINARY...')
+  if (parsed.values.help) {
+    process.stdout.write(AB_USAGE + '\n')
+    return
+  }
+  const runsText = parsed.values.runs ?? '30'
+  if (!/^[1-9][0-9]*$/.test(runsText)) throw new Error(`--runs ${JSON.stringify(runsText)} must be a positive whole number`)
+  const runs = Number(runsText)
+  const targets = parsed.positionals
+  if (targets.length < 1) throw new Error(AB_USAGE)
   const bins = targets.map(binaryOf)
 
   let current: { pid: number; spawnAt: number; registerAt?: number; sample?: Sample; done: () => void } | null = null

@@ -14,6 +14,11 @@ export interface LayerInfo {
   /** wall time of the last full (non-cached) `make layer` build */
   buildMs: number | null
   config: unknown
+  /** the Node binary the SEA was built from, after strip (or as shipped with STRIP=0) */
+  nodeBaseBytes: number | null
+  /** the Node flags baked into the SEA */
+  seaExecArgv: string[] | null
+  strip: boolean | null
 }
 
 interface Manifest {
@@ -21,9 +26,9 @@ interface Manifest {
   nodeVersion: string
   layerDir: string
   zip: { bytes: number }
-  bytes: { unzipped: number; extension: number }
+  bytes: { unzipped: number; extension: number; nodeOriginal: number; nodeStripped: number }
   timingsMs: { total?: number }
-  config: unknown
+  config: { sea?: { execArgv?: string[] }; strip?: boolean }
 }
 
 function treeBytes(dir: string): number {
@@ -47,6 +52,8 @@ export function layerInfo(layerDir: string): LayerInfo {
       return {
         manifest: path.join(parent, name), arch: m.arch, nodeVersion: m.nodeVersion, zipBytes: m.zip.bytes,
         unzippedBytes: m.bytes.unzipped, extensionBytes: m.bytes.extension, buildMs: m.timingsMs.total ?? null, config: m.config,
+        nodeBaseBytes: m.config.strip === false ? m.bytes.nodeOriginal : m.bytes.nodeStripped,
+        seaExecArgv: m.config.sea?.execArgv ?? null, strip: m.config.strip ?? null,
       }
     } catch {
       /* not a manifest of this layer */
@@ -56,5 +63,6 @@ export function layerInfo(layerDir: string): LayerInfo {
   return {
     manifest: null, arch: null, nodeVersion: null, zipBytes: null, unzippedBytes: treeBytes(dir),
     extensionBytes: fs.existsSync(ext) ? fs.statSync(ext).size : 0, buildMs: null, config: null,
+    nodeBaseBytes: null, seaExecArgv: null, strip: null,
   }
 }

@@ -9,9 +9,12 @@ import { signalReady } from './signal'
 
 export const SOCKET = '/tmp/wait-for-init.sock'
 
+export type SubjectKey = 'ours' | 'floor' | 'reference'
+export const SUBJECT_KEYS: readonly SubjectKey[] = ['ours', 'floor', 'reference']
+
 /** An extension under test: its layer folder and the name it registers with. */
 export interface Subject {
-  key: 'ours' | 'reference'
+  key: SubjectKey
   label: string
   layerDir: string
   extensionName: string

@@ -1,27 +1,35 @@
-// Prepares the two extensions the bench compares, each in a private layer folder under the bench
-// work dir: ours (a copy of the built SEA) and the reference (bench/reference, the original
-// sample's architecture run by the runtime's node). Private copies let the bench put each
-// binary's page cache in a known clean state, whatever else on the machine maps the originals.
+// Prepares the three extensions the bench compares, each in a private layer folder under the
+// bench work dir: ours (a copy of the built SEA), the floor (bench/floor: the same job as a plain
+// script run directly by a copy of the stripped Node binary the SEA embeds) and the reference
+// (bench/reference, the original sample's architecture run by the runtime's node). Private copies
+// let the bench put each binary's page cache in a known clean state, whatever else on the machine
+// maps the originals.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { REFERENCE_LAYER } from './paths'
+import { FLOOR_SCRIPT, REFERENCE_LAYER } from './paths'
 import { syncAndDropCache, type DropResult } from './page-cache'
 import type { Subject } from './scenarios'
 
 export const OUR_NAME = 'wait-for-init'
 export const REFERENCE_NAME = 'wait-for-init-reference'
+export const FLOOR_NAME = 'wait-for-init-floor'
 /** Where the sandbox puts the runtime's node when it isolates (test/sandbox/isolation.ts). */
 export const RUNTIME_NODE = '/var/lang/bin/node'
 
 export interface PreparedSubjects {
   ours: Subject
+  floor: Subject
   reference: Subject
+  /** the floor's node (host path of the original, before the private copy) and its flags */
+  floorNode: string
+  floorNodeVersion: string
+  floorExecArgv: string[]
   /** what runs the reference: the path of its node as the sandbox sees it, and that node's version */
   referenceInterpreter: string
   referenceNodeVersion: string
   ourVersion: { version?: string; node?: string; sea?: boolean }
-  binaryBytes: { ours: number; reference: number }
+  binaryBytes: { ours: number; floor: number; reference: number }
   cache: DropResult[]
 }
 
@@ -32,6 +40,10 @@ export interface SubjectOptions {
   referenceNode: string | null
   /** whether the sandbox isolates (then /var/lang/bin/node exists for extensions) */
   isolated: boolean
+  /** the node binary the floor runs: the stripped binary the SEA was built from */
+  floorNode: string
+  /** the SEA's baked-in Node flags, given to the floor's node too */
+  floorExecArgv: string[]
 }
 
 function nodeVersionOf(file: string): string {
@@ -51,6 +63,7 @@ export function prepareSubjects(o: SubjectOptions): PreparedSubjects {
   fs.chmodSync(oursCopy, 0o755)
 
   const ref = prepareReference(path.join(o.workDir, 'reference'), o)
+  const floor = prepareFloor(path.join(o.workDir, 'floor'), { node: o.floorNode, execArgv: o.floorExecArgv, isolated: o.isolated })
 
   const versionRun = spawnSync(oursCopy, ['--version'], { encoding: 'utf8', timeout: 10_000, env: {} })
   let ourVersion = {}
@@ -60,15 +73,19 @@ export function prepareSubjects(o: SubjectOptions): PreparedSubjects {
     throw new Error(`${ourBinary} --version did not answer JSON (exit ${versionRun.status}): ${versionRun.stderr.trim()}`)
   }
 
-  // Drop the page cache of both binaries once: the warm-up run then reads them back clean.
-  const cache = [oursCopy, ref.script, ref.nodeHost].map(syncAndDropCache)
+  // Drop the page cache of every binary once: the warm-up run then reads them back clean.
+  const cache = [oursCopy, floor.node, floor.script, ref.script, ref.nodeHost].map(syncAndDropCache)
   return {
     ours: { key: 'ours', label: 'ours', layerDir: oursDir, extensionName: OUR_NAME, isolate: o.isolated },
+    floor: floor.subject,
     reference: ref.subject,
+    floorNode: o.floorNode,
+    floorNodeVersion: nodeVersionOf(floor.node),
+    floorExecArgv: o.floorExecArgv,
     referenceInterpreter: ref.interpreter,
     referenceNodeVersion: nodeVersionOf(ref.nodeHost),
     ourVersion,
-    binaryBytes: { ours: fs.statSync(oursCopy).size, reference: ref.bytes },
+    binaryBytes: { ours: fs.statSync(oursCopy).size, floor: fs.statSync(floor.node).size + fs.statSync(floor.script).size, reference: ref.bytes },
     cache,
   }
 }
@@ -103,4 +120,34 @@ export function prepareReference(dir: string, o: { referenceNode: string | null;
     script,
     bytes: fs.statSync(script).size + Buffer.byteLength(text),
   }
+}
+
+export interface PreparedFloor {
+  subject: Subject
+  /** host paths of the private node copy and of the extension file */
+  node: string
+  script: string
+}
+
+/**
+ * The floor's layer: `wait-for-init-floor/node` (a copy of `node`) and `extensions/wait-for-init-floor`,
+ * bench/floor's script behind `#!<node> [flag]`. Linux passes everything after the interpreter as
+ * one argument, so at most one flag fits; the SEA's default has exactly one.
+ */
+export function prepareFloor(dir: string, o: { node: string; execArgv: string[]; isolated: boolean }): PreparedFloor {
+  if (!fs.existsSync(o.node)) throw new Error(`the floor's node ${o.node} is missing: run \`make layer\` (it fills the Node cache) or pass --floor-node`)
+  if (o.execArgv.length > 1) throw new Error(`the floor can take at most one Node flag on its #! line; the SEA has ${JSON.stringify(o.execArgv)}`)
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(path.join(dir, 'extensions'), { recursive: true })
+  fs.mkdirSync(path.join(dir, FLOOR_NAME))
+  const node = path.join(dir, FLOOR_NAME, 'node')
+  fs.copyFileSync(o.node, node)
+  fs.chmodSync(node, 0o755)
+  // As the extension sees it: /opt/... inside the namespace, the host copy without isolation.
+  const interpreter = o.isolated ? `/opt/${FLOOR_NAME}/node` : node
+  const shebang = `#!${interpreter}${o.execArgv.length ? ` ${o.execArgv[0]}` : ''}`
+  const script = path.join(dir, 'extensions', FLOOR_NAME)
+  fs.writeFileSync(script, `${shebang}\n${fs.readFileSync(FLOOR_SCRIPT, 'utf8')}`, { mode: 0o755 })
+  fs.chmodSync(script, 0o755)
+  return { subject: { key: 'floor', label: 'floor', layerDir: dir, extensionName: FLOOR_NAME, isolate: o.isolated }, node, script }
 }

@@ -4,6 +4,18 @@
 import { build } from 'esbuild'
 import fs from 'node:fs'
 import { BuildError } from './errors'
+import { lazyBuiltins } from './lazy-builtins'
+import { sideEffectFree } from './side-effect-free'
+
+/**
+ * Built-ins node-fetch imports but never calls on the extension's path (plain, uncompressed
+ * HTTP on localhost): loaded on first use instead of at start (lazy-builtins.ts). `tls` comes
+ * in only through `https`; it is listed for any other importer in the graph.
+ */
+export const LAZY_BUILTINS = ['https', 'tls', 'zlib'] as const
+
+/** Modules of node-fetch's graph whose load-time work the extension never needs (side-effect-free.ts). */
+export const SIDE_EFFECT_FREE = /[\\/]node_modules[\\/]fetch-blob[\\/](from\.js|streams\.cjs)$/
 
 export interface BundleOptions {
   entry: string
@@ -36,6 +48,7 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
       legalComments: 'eof',
       define: { WAIT_FOR_INIT_VERSION: JSON.stringify(opts.version) },
       logLevel: 'silent',
+      plugins: [sideEffectFree({ files: SIDE_EFFECT_FREE }), lazyBuiltins({ modules: LAZY_BUILTINS })],
     })
   } catch (err) {
     const errors = (err as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? []

@@ -1,14 +1,18 @@
-// register → hold → event loop, the whole life of the extension. Everything it touches is
-// injected, so tests can run it against fakes and the real binary runs it against Lambda.
+// The whole life of the extension, top to bottom in Lambda's order (docs/lambda-lifecycle.md §5.3):
+// listen → register → hold → release (or report the failure) → events until SHUTDOWN.
+// Everything it touches is injected, so tests run it against fakes and the binary against Lambda.
+//
+// Two typed phases (extensions-api.ts): before register there is only `api.register`; after it, a
+// RegisteredExtension, the only thing that can call event/next or init/error. The hold sits
+// between the two. The readiness listener has one owner, Readiness below, which also closes it
+// when a SIGTERM/SIGINT ends the run early. The hold's result is one record, InitOutcome, made in
+// one place (holdInit) and logged in one place (logOutcome).
 
 import type { Config } from './config'
-import type { ExtensionsApiClient, LambdaEvent } from './extensions-api'
+import type { ExtensionsApi, LambdaEvent, RegisteredExtension } from './extensions-api'
 import type { Logger } from './logger'
 import { sanitizeForLog } from './logger'
 import type { Signal } from '../protocol/signal-protocol'
-import { InitOutcome, Outcome, pendingSuffix } from './outcome'
-
-export type { Outcome } from './outcome'
 
 /** The part of ReadinessListener the lifecycle needs. */
 export interface Listener {
@@ -20,118 +24,180 @@ export interface Listener {
 export interface LifecycleDeps {
   config: Config
   extensionName: string
-  api: Pick<ExtensionsApiClient, 'register' | 'nextEvent' | 'initError'>
+  api: Pick<ExtensionsApi, 'register'>
   log: Logger
   createListener: (onSignal: (signal: Signal) => void) => Listener
   /** Milliseconds since the extension process started (performance.now() in production). */
   elapsedMs: () => number
   setTimer: (ms: number, fn: () => void) => { cancel(): void }
-  /** Named gates still pending (WAIT_FOR_INIT_GATES); named in a timeout's outcome. */
+  /** Hands the lifecycle its stop handler (production: SIGTERM and SIGINT). */
+  onTerminate?: (stop: (signal: string) => void) => void
+  /** Named gates still pending (WAIT_FOR_INIT_GATES); a timeout's outcome names them. */
   pendingGates?: () => string[]
-  /** Called once per Init with the outcome record, after the outcome line (metrics). */
-  onOutcome?: (record: InitOutcome) => void
+  /** Called once per Init with the outcome record, right after the outcome line (metrics.ts). */
+  onOutcome?: (init: InitOutcome) => void
 }
 
-/** spec §5.7: SHUTDOWN only — gates Init once, never part of an invoke. */
-export const SUBSCRIBED_EVENTS = ['SHUTDOWN']
+export type Outcome = 'ready' | 'timeout' | 'failed' | 'no-hold'
+
+/** What the hold ended with: the one record the outcome line (and any later metrics) is made from. */
+export interface InitOutcome {
+  outcome: Outcome
+  /** ms since the extension started when the hold ended; 0 without a hold */
+  heldMs: number
+  /** the function's reason, for `failed` */
+  reason?: string
+  /** named gates still pending when the hold ended (timeout only; empty otherwise) */
+  pendingGates: string[]
+  /** AWS_LAMBDA_INITIALIZATION_TYPE as the extension understood it */
+  initType: string
+}
+
+/** §5.7: SHUTDOWN only — gates Init once, never part of an invoke. */
+export const SUBSCRIBED_EVENTS: readonly string[] = ['SHUTDOWN']
 export const FUNCTION_INIT_FAILED = 'Extension.FunctionInitFailed'
 /** How long a failed Init waits for Lambda to accept init/error before exiting regardless. */
 export const INIT_ERROR_WAIT_MS = 1000
 
-/** Runs until SHUTDOWN or a fatal error; resolves with the process exit code. */
-export async function runLifecycle(deps: LifecycleDeps): Promise<number> {
-  const { config, api, log } = deps
+/** Runs until SHUTDOWN, a fatal error or a stop signal; resolves with the process exit code. */
+export function runLifecycle(deps: LifecycleDeps): Promise<number> {
+  const readiness = new Readiness(deps)
+  const stopped = new Promise<number>((resolve) =>
+    deps.onTerminate?.((signal) => {
+      // Lambda never sends extensions SIGTERM (§5.5 step 4), but people and other emulators do.
+      deps.log.info(`${signal} received after ${Math.round(deps.elapsedMs())} ms; exiting`)
+      readiness.close()
+      resolve(0)
+    }),
+  )
+  const run = phases(deps, readiness).catch((err: unknown) => {
+    readiness.close() // an unexpected failure must not leave the socket behind either
+    throw err
+  })
+  return Promise.race([run, stopped])
+}
 
-  // 1. Listener before register, so the function can never look for a socket that is not there yet.
-  let listener: Listener | undefined
-  let resolveSignal: (s: Signal) => void = () => {}
-  const signalled = new Promise<Signal>((resolve) => (resolveSignal = resolve))
-  if (config.holdMs !== null) {
-    const candidate = deps.createListener((signal) => resolveSignal(signal))
-    try {
-      await candidate.start()
-      listener = candidate
-    } catch (err) {
-      log.error(`${(err as Error).message}; not holding Init`)
-    }
-  }
+async function phases(deps: LifecycleDeps, readiness: Readiness): Promise<number> {
+  const { config, log } = deps
 
-  // 2. Register at once: the runtime waits for every extension's registration (spec §5.3 step 3).
+  // 1. Listen before register, so the function can never look for a socket that is not there yet
+  //    (the runtime starts only once every extension has registered, §5.3 step 3).
+  const hold = config.holdMs === null ? null : await readiness.open()
+
+  // 2. Register at once: the runtime waits for every extension's registration.
+  let extension: RegisteredExtension
   try {
-    await api.register(deps.extensionName, SUBSCRIBED_EVENTS)
+    extension = await deps.api.register(deps.extensionName, SUBSCRIBED_EVENTS)
   } catch (err) {
     log.error(`could not register with the Extensions API: ${(err as Error).message}`)
-    listener?.close()
+    readiness.close()
     return 1
   }
   log.debug(`registered as ${deps.extensionName} for ${SUBSCRIBED_EVENTS.join(',')}`)
 
-  // 3. Hold: Init cannot end before our first event/next (spec §5.3 step 7).
-  let outcome: Outcome = 'no-hold'
-  let pendingGates: string[] = []
-  if (listener && config.holdMs !== null) {
-    const remaining = Math.max(0, config.holdMs - deps.elapsedMs())
-    let timer: { cancel(): void } | undefined
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = deps.setTimer(remaining, () => resolve('timeout'))))
-    const first = await Promise.race([signalled, timedOut])
-    timer?.cancel()
-    if (first === 'timeout') {
-      outcome = 'timeout'
-      pendingGates = deps.pendingGates?.() ?? []
-      listener.markReleased()
-    } else if (first.kind === 'ready') {
-      outcome = 'ready'
-    } else {
-      return failInit(deps, listener, first.reason)
-    }
+  // 3. Hold: Init cannot end before our first event/next (§5.3 step 7).
+  const init = await holdInit(deps, hold)
+
+  // 4. A failure the function reported: tell Lambda, then exit (what fails the Init, §8 row 13).
+  if (init.outcome === 'failed') {
+    readiness.close()
+    logOutcome(log, init, config)
+    deps.onOutcome?.(init)
+    return reportInitFailure(deps, extension, init.reason ?? '')
   }
 
-  // 4. Release: ask for the next event first (that is what ends Init), then tidy up.
-  const heldMs = Math.round(deps.elapsedMs())
-  const next = api.nextEvent()
-  listener?.close()
-  const record: InitOutcome = {
-    outcome, heldMs: outcome === 'no-hold' ? 0 : heldMs, pendingGates, initType: config.budget.initializationType,
-  }
-  logOutcome(log, record, config)
-  deps.onOutcome?.(record)
-  return eventLoop(api, log, next)
+  // 5. Release: ask for the next event first (that is what ends Init), then tidy up.
+  const next = extension.nextEvent()
+  readiness.close()
+  logOutcome(log, init, config)
+  deps.onOutcome?.(init)
+
+  // 6. Events until SHUTDOWN.
+  return eventLoop(extension, log, next)
 }
 
-async function failInit(deps: LifecycleDeps, listener: Listener, reason: string): Promise<number> {
-  const { api, log } = deps
+/** What the hold phase waits on; null when there is no hold. */
+interface Hold {
+  signalled: Promise<Signal>
+  markReleased(): void
+}
+
+/** The one owner of the readiness listener. */
+class Readiness {
+  private listener: Listener | undefined
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** Listens; null (and one error line) when the socket cannot be used: then Init is not held. */
+  async open(): Promise<Hold | null> {
+    let resolveSignal: (s: Signal) => void = () => {}
+    const signalled = new Promise<Signal>((resolve) => (resolveSignal = resolve))
+    const candidate = (this.listener = this.deps.createListener((signal) => resolveSignal(signal)))
+    try {
+      await candidate.start()
+    } catch (err) {
+      this.deps.log.error(`${(err as Error).message}; not holding Init`)
+      return null
+    }
+    return { signalled, markReleased: () => candidate.markReleased() }
+  }
+
+  /** Idempotent; removes the socket only if this process created it (ReadinessListener.close). */
+  close(): void {
+    this.listener?.close()
+  }
+}
+
+async function holdInit(deps: LifecycleDeps, hold: Hold | null): Promise<InitOutcome> {
+  const holdMs = deps.config.holdMs
+  const initType = deps.config.budget.initializationType
+  if (!hold || holdMs === null) return { outcome: 'no-hold', heldMs: 0, pendingGates: [], initType }
+  // WARMING_TIMEOUT counts from the extension's start (≈ Init start, §5.3 step 2), not from here.
+  const remaining = Math.max(0, holdMs - deps.elapsedMs())
+  let timer: { cancel(): void } | undefined
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = deps.setTimer(remaining, () => resolve('timeout'))))
+  const first = await Promise.race([hold.signalled, timedOut])
+  timer?.cancel()
   const heldMs = Math.round(deps.elapsedMs())
-  listener.close()
-  const safeReason = sanitizeForLog(reason)
-  log.error(`init outcome=failed held=${heldMs}ms: the function reported: ${safeReason}`, { outcome: 'failed', heldMs })
-  deps.onOutcome?.({ outcome: 'failed', heldMs, pendingGates: [], initType: deps.config.budget.initializationType })
+  if (first === 'timeout') {
+    hold.markReleased() // a late `error` is then told it is too late
+    return { outcome: 'timeout', heldMs, pendingGates: deps.pendingGates?.() ?? [], initType }
+  }
+  if (first.kind === 'ready') return { outcome: 'ready', heldMs, pendingGates: [], initType }
+  return { outcome: 'failed', heldMs, reason: first.reason, pendingGates: [], initType }
+}
+
+function logOutcome(log: Logger, init: InitOutcome, config: Config): void {
+  const { outcome, heldMs, pendingGates } = init
+  const fields = { outcome, heldMs, ...(pendingGates.length > 0 ? { pendingGates } : {}) }
+  if (outcome === 'failed') log.error(`init outcome=failed held=${heldMs}ms: the function reported: ${sanitizeForLog(init.reason ?? '')}`, fields)
+  else if (outcome === 'timeout' && pendingGates.length > 0) {
+    // Named gates: say which ones never came (docs/gates-and-metrics.md).
+    const pending = pendingGates.join(',')
+    log.warn(`init outcome=timeout held=${heldMs}ms pending=${pending}: gate(s) ${pending} not ready within ${config.holdMs} ms`, fields)
+  } else if (outcome === 'timeout') log.warn(`init outcome=timeout held=${heldMs}ms: no signal from the function within ${config.holdMs} ms`, fields)
+  else if (outcome === 'ready') log.info(`init outcome=ready held=${heldMs}ms`, fields)
+  else log.info(`init outcome=no-hold held=0ms${config.requestedHoldMs === null ? ' (WARMING_TIMEOUT not set)' : ''}`, fields)
+}
+
+async function reportInitFailure(deps: LifecycleDeps, extension: RegisteredExtension, reason: string): Promise<number> {
+  const { log } = deps
   // Bounded, unlike event/next: the post is answered at once by a healthy API, and exiting is what
   // fails the Init anyway — a hung post must not keep Init open until Lambda's Init timeout.
   let timer: { cancel(): void } | undefined
   const gaveUp = new Promise<'timeout'>((resolve) => (timer = deps.setTimer(INIT_ERROR_WAIT_MS, () => resolve('timeout'))))
   try {
-    const reported = await Promise.race([api.initError(FUNCTION_INIT_FAILED, reason), gaveUp])
+    const reported = await Promise.race([extension.initError(FUNCTION_INIT_FAILED, reason), gaveUp])
     if (reported === 'timeout') log.error(`could not report the failure to Lambda: init/error not answered within ${INIT_ERROR_WAIT_MS} ms`)
   } catch (err) {
     log.error(`could not report the failure to Lambda: ${(err as Error).message}`)
   } finally {
     timer?.cancel()
   }
-  // Exiting is what makes Lambda fail this Init (spec §8 row 13).
   return 1
 }
 
-function logOutcome(log: Logger, record: InitOutcome, config: Config): void {
-  const { outcome, heldMs, pendingGates } = record
-  const fields = { outcome, heldMs, ...(pendingGates.length > 0 ? { pendingGates } : {}) }
-  if (outcome === 'timeout') {
-    const what = pendingGates.length > 0 ? `gate(s) ${pendingGates.join(',')} not ready` : 'no signal from the function'
-    log.warn(`init outcome=timeout held=${heldMs}ms${pendingSuffix(pendingGates)}: ${what} within ${config.holdMs} ms`, fields)
-  } else if (outcome === 'ready') log.info(`init outcome=ready held=${heldMs}ms`, fields)
-  else log.info(`init outcome=no-hold held=0ms${config.requestedHoldMs === null ? ' (WARMING_TIMEOUT not set)' : ''}`, fields)
-}
-
-async function eventLoop(api: LifecycleDeps['api'], log: Logger, first: Promise<LambdaEvent>): Promise<number> {
+async function eventLoop(extension: RegisteredExtension, log: Logger, first: Promise<LambdaEvent>): Promise<number> {
   let pending = first
   for (;;) {
     let event: LambdaEvent
@@ -142,10 +208,10 @@ async function eventLoop(api: LifecycleDeps['api'], log: Logger, first: Promise<
       return 1
     }
     if (String(event.eventType).toUpperCase() === 'SHUTDOWN') {
-      // Reason values differ in case between docs and platform (spec §3, §10).
+      // Reason values differ in case between docs and platform (§3, §10).
       log.debug('shutdown', { reason: String(event.shutdownReason ?? '') })
       return 0
     }
-    pending = api.nextEvent() // not subscribed to INVOKE, but never wedge if one arrives
+    pending = extension.nextEvent() // not subscribed to INVOKE, but never wedge if one arrives
   }
 }

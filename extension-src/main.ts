@@ -1,18 +1,26 @@
 // Entry point of the wait-for-init extension: wires the real dependencies into the lifecycle.
-// Lambda starts it with no arguments (spec §2.2 step 4); `--version` is for build checks.
+// Lambda starts it with no arguments (docs/lambda-lifecycle.md §2.2 step 4); `--version` is for
+// build checks.
 
 import http from 'node:http'
+import fetch from 'node-fetch'
 import { parseConfig } from './config'
-import { ExtensionsApiClient, FetchLike, nodeHttpFetch } from './extensions-api'
+import { ExtensionsApi, type FetchLike } from './extensions-api'
 import { extensionNameFrom } from './extension-name'
 import { createGateTracker } from './gates'
 import { createMetricsWriter } from './metrics'
 import { runLifecycle } from './lifecycle'
 import { createLogger, readLogSettings } from './logger'
 import { ReadinessListener } from './readiness-listener'
-import type NodeFetch from 'node-fetch'
 
 declare const WAIT_FOR_INIT_VERSION: string // injected by the bundler
+
+/**
+ * Diagnostic, documented in docs/performance.md: with WAIT_FOR_INIT_DEBUG_MODULES=1 the extension
+ * prints the Node built-ins it loaded, once, as it exits; tests use it to prove that node-fetch's
+ * https/tls/zlib stayed unloaded. Unset, it costs one environment lookup at exit.
+ */
+export const DEBUG_MODULES_VARIABLE = 'WAIT_FOR_INIT_DEBUG_MODULES'
 
 function isSea(): boolean {
   try {
@@ -21,6 +29,12 @@ function isSea(): boolean {
   } catch {
     return false
   }
+}
+
+function printLoadedBuiltins(): void {
+  const list = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList ?? []
+  const builtins = list.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length))
+  process.stdout.write(`[wait-for-init] ${DEBUG_MODULES_VARIABLE}: ${builtins.join(' ')}\n`)
 }
 
 function main(): void {
@@ -41,44 +55,14 @@ function main(): void {
     process.exit(1)
   }
 
-  let listener: ReadinessListener | undefined
-  const cleanExit = (code: number) => {
-    listener?.close() // removes the socket only if this process created it
-    process.exit(code)
-  }
-  // Lambda never sends extensions SIGTERM (spec §5.5 step 4), but people and other emulators do.
-  const onSignal = (signal: NodeJS.Signals) => {
-    log.info(`${signal} received after ${Math.round(performance.now())} ms; exiting`)
-    cleanExit(0)
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
-
-  // One connection per call, no keep-alive pool, no timeout (see extensions-api.ts).
+  // One transport for every call, register included: node-fetch over node:http, one connection
+  // per call (no keep-alive pool), no timeout (see extensions-api.ts).
   const agent = new http.Agent({ keepAlive: false })
-  // Start-up path: Lambda starts the runtime only once every extension has registered (spec
-  // §5.3 step 3), so register goes over bare node:http, and node-fetch's import graph (https/tls,
-  // zlib, web streams: ~15 ms measured by `make bench`) is loaded only after it, while the
-  // runtime boots. Loaded then rather than at the first event/next so that the function's
-  // `ready` does not wait for it (it costs ~20 ms when loaded at the release).
-  let nodeFetch: typeof NodeFetch | undefined
-  const loadNodeFetch = (): typeof NodeFetch =>
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (nodeFetch ??= (require('node-fetch') as { default: typeof NodeFetch }).default)
-  const httpFetch: FetchLike = (url, init) => loadNodeFetch()(url, { ...init, agent })
-  const client = new ExtensionsApiClient(config.runtimeApi, httpFetch, nodeHttpFetch(agent))
-  const api: Pick<ExtensionsApiClient, 'register' | 'nextEvent' | 'initError'> = {
-    register: async (name, events) => {
-      const id = await client.register(name, events)
-      setImmediate(() => {
-        // Also warm node-fetch's request path (Request, Headers, request options) with a data:
-        // URL, which never touches the network, so the release's event/next does not run cold.
-        loadNodeFetch()('data:,').then((r) => r.text(), () => undefined).catch(() => undefined)
-      })
-      return id
-    },
-    nextEvent: () => client.nextEvent(),
-    initError: (type, message) => client.initError(type, message),
+  const httpFetch: FetchLike = (url, init) => fetch(url, { ...init, agent })
+
+  const exit = (code: number) => {
+    if (process.env[DEBUG_MODULES_VARIABLE] === '1') printLoadedBuiltins()
+    process.exit(code)
   }
 
   const gates = createGateTracker(config.gates, () => performance.now())
@@ -91,9 +75,9 @@ function main(): void {
   runLifecycle({
     config,
     extensionName: extensionNameFrom(process.execPath, process.argv, isSea()),
-    api,
+    api: new ExtensionsApi(config.runtimeApi, httpFetch),
     log,
-    createListener: (onSignal) => (listener = new ReadinessListener({ path: config.socketPath, log, onSignal, gates })),
+    createListener: (onSignal) => new ReadinessListener({ path: config.socketPath, log, onSignal, gates }),
     elapsedMs: () => performance.now(),
     setTimer: (ms, fn) => {
       const t = setTimeout(fn, ms)
@@ -101,9 +85,13 @@ function main(): void {
     },
     pendingGates: () => gates.pending(),
     onOutcome: writeMetrics,
-  }).then(cleanExit, (err) => {
+    onTerminate: (stop) => {
+      process.on('SIGTERM', stop)
+      process.on('SIGINT', stop)
+    },
+  }).then(exit, (err) => {
     log.error(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`)
-    cleanExit(1)
+    exit(1)
   })
 }
 

@@ -50,10 +50,11 @@ export const REPLY_ALREADY_RELEASED = 'error: too late, Init was already release
 
 // Lone UTF-16 surrogates cannot be encoded as UTF-8; they would arrive as U+FFFD anyway.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
-// Control characters (C0, DEL, C1), Unicode line and paragraph separators, and bidirectional
-// overrides/isolates: each would break the one-line message or disguise the text in a log.
-// Letters of any script, right-to-left ones included, pass through unchanged.
-const UNSAFE_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g
+// Control characters (C0, DEL, C1), Unicode line and paragraph separators, and the invisible
+// bidirectional controls (embeddings, overrides, isolates, marks): each would break the one-line
+// message or reorder what a log reader sees. Letters of any script, right-to-left ones included,
+// pass through unchanged: the reader's terminal lays them out by itself.
+const UNSAFE_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g
 const WHITESPACE_RUN = /\s+/g
 
 /** UTF-8 length of a code point. */
@@ -74,14 +75,17 @@ export function utf8Length(text: string): number {
  * TRUNCATION_MARK appended when cut. Idempotent.
  */
 export function safeReason(text: string, maxBytes: number = MAX_REASON_BYTES): string {
-  const clean = text
+  // A bound too small for the mark (or not a number) still yields a bounded result: nothing.
+  const limit = Number.isFinite(maxBytes) ? Math.max(0, Math.floor(maxBytes)) : MAX_REASON_BYTES
+  const clean = String(text)
     .replace(LONE_SURROGATE, '\uFFFD')
     .replace(UNSAFE_CHARACTERS, ' ')
     .replace(WHITESPACE_RUN, ' ')
     .trim()
   // A UTF-16 unit never takes more than 3 UTF-8 bytes: short strings need no counting.
-  if (clean.length * 3 <= maxBytes || utf8Length(clean) <= maxBytes) return clean
-  const budget = maxBytes - utf8Length(TRUNCATION_MARK)
+  if (clean.length * 3 <= limit || utf8Length(clean) <= limit) return clean
+  const budget = limit - utf8Length(TRUNCATION_MARK)
+  if (budget < 0) return ''
   let used = 0
   let end = 0
   for (const ch of clean) {
@@ -123,9 +127,14 @@ export function formatFailure(reason: string): string {
   return safe === '' ? FAILURE_KEYWORD : `${FAILURE_PREFIX}${safe}`
 }
 
-/** The bytes a client writes for a message: the line and its newline. */
+/** The text a client writes for a message: the line and its newline. */
 export function encodeMessage(message: string): string {
   return `${message}\n`
+}
+
+/** Whether the extension reads `message` whole: its UTF-8 bytes plus the newline fit MAX_MESSAGE_BYTES. */
+export function fitsMessageLimit(message: string): boolean {
+  return utf8Length(encodeMessage(message)) <= MAX_MESSAGE_BYTES
 }
 
 /** Extension side: what one received line means. The reason comes back safe and bounded. */

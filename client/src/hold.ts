@@ -60,7 +60,7 @@ function report(result: Promise<SignalResult>, options: HoldOptions | undefined,
 }
 
 function describeWork(value: unknown): string {
-  if (value === null) return 'null'
+  if (value === null || value === undefined) return String(value)
   if (typeof value === 'object') return 'an object without a then() method'
   return `${typeof value} ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`
 }

@@ -51,7 +51,9 @@ export type Work<T> = PromiseLike<T> | (() => T | PromiseLike<T>)
 export declare function signalReady(options?: ReadyOptions): Promise<SignalResult>
 
 /** Tell the extension that initialization failed (`error: <reason>`), so Lambda fails this
- *  Init and starts a fresh one. Never throws or rejects. */
+ *  Init and starts a fresh one. The reason (an Error's message, or String(reason)) is made one
+ *  line without control characters and cut, by UTF-8 bytes, to fit the extension's 1024-byte
+ *  message limit (marked with `…`). Never throws or rejects. */
 export declare function signalFailure(reason?: unknown, options?: SignalOptions): Promise<SignalResult>
 
 /**

@@ -21,7 +21,7 @@ t.test('defaults are the shipped configuration', async (t) => {
   const c = buildConfigFromEnv({}, pins)
   t.equal(c.arch.lambda, 'x86_64')
   t.equal(c.nodeVersion, '24.21.0')
-  t.same(c.sea, { execArgv: ['--max-semi-space-size=1'], execArgvExtension: 'none', useCodeCache: false, useSnapshot: false })
+  t.same(c.sea, { execArgv: ['--min-semi-space-size=2'], execArgvExtension: 'none', useCodeCache: false, useSnapshot: false })
   t.equal(c.strip, true)
   t.equal(c.zipLevel, DEFAULT_ZIP_LEVEL)
   t.same(c.notices, [])

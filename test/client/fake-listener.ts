@@ -1,9 +1,11 @@
-// A Unix-socket server speaking the extension's signal protocol (issue 3), for client tests:
-// a message ends at the first newline or at EOF; `ready`, `error` and `error: <reason>` are
-// answered `ok`, anything else `error: unknown message`. Behaviour switches let tests model a
-// releasing extension, a silent one, a rude one, and one that only reads until EOF.
+// A Unix-socket server for the client tests that need behaviour the real extension cannot
+// produce on demand: a silent server, one that hangs up, one that only answers at EOF, a fixed
+// answer. Everything else is tested against the real ReadinessListener (test/contract/). What
+// it does answer, it answers by the shared protocol module, byte limit included, so a client
+// that would overflow the real extension fails here too.
 import net from 'node:net'
 import fs from 'node:fs'
+import { MAX_MESSAGE_BYTES, parseMessage, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN } from '../../protocol/signal-protocol'
 
 export interface FakeListenerOptions {
   path: string
@@ -18,20 +20,17 @@ export interface FakeListenerOptions {
 }
 
 export interface FakeListener {
-  /** Messages received, trimmed, in arrival order. */
+  /** Messages received, trimmed, in arrival order (oversized ones included, as received). */
   messages: string[]
   /** Number of connections accepted. */
   connections: number
   /** Times (Date.now()) at which each message arrived. */
   arrivals: number[]
+  /** Messages refused because they exceeded MAX_MESSAGE_BYTES (the real extension drops them). */
+  tooLong: number
   /** Resolves when the listener released (releaseOnSignal). */
   released: Promise<void>
   close(): Promise<void>
-}
-
-export function isAccepted(message: string): boolean {
-  const m = message.trim().toLowerCase()
-  return m === 'ready' || m === 'error' || m.startsWith('error:')
 }
 
 export async function startFakeListener(opts: FakeListenerOptions): Promise<FakeListener> {
@@ -40,7 +39,7 @@ export async function startFakeListener(opts: FakeListenerOptions): Promise<Fake
   const released = new Promise<void>((resolve) => { markReleased = resolve })
   let releasing = false
   const state: FakeListener = {
-    messages: [], connections: 0, arrivals: [], released,
+    messages: [], connections: 0, arrivals: [], tooLong: 0, released,
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -65,9 +64,16 @@ export async function startFakeListener(opts: FakeListenerOptions): Promise<Fake
         socket.destroy()
         return
       }
-      const answer = opts.fixedAnswer ?? (isAccepted(message) ? 'ok' : 'error: unknown message')
-      socket.end(`${answer}\n`)
-      if (opts.releaseOnSignal && isAccepted(message) && !releasing) {
+      // Like the real listener: more than MAX_MESSAGE_BYTES on one connection (newline
+      // included) is refused.
+      if (Buffer.byteLength(buffer) > MAX_MESSAGE_BYTES) {
+        state.tooLong++
+        socket.end(REPLY_TOO_LONG)
+        return
+      }
+      const accepted = parseMessage(message).kind !== 'unknown'
+      socket.end(opts.fixedAnswer !== undefined ? `${opts.fixedAnswer}\n` : accepted ? REPLY_OK : REPLY_UNKNOWN)
+      if (opts.releaseOnSignal && accepted && !releasing) {
         releasing = true
         server.close()
         fs.rmSync(opts.path, { force: true })

@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import t from 'tap'
+import { matchList } from '../hardening/assert'
 import { closeAndCheck, extOut, sandbox, writeFunction, writeLayer } from './helpers'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -68,7 +69,7 @@ t.test('Extensions API: register, next, init/error answers (§9 8–14, 19)', as
   const n1 = await request(api, 'GET', '/2020-01-01/extension/event/next')
   const n2 = await request(api, 'GET', '/2020-01-01/extension/event/next', { 'Lambda-Extension-Identifier': 'not-a-uuid' })
   const n3 = await request(api, 'GET', '/2020-01-01/extension/event/next', { 'Lambda-Extension-Identifier': '0f5e7b7a-1c1e-4e9b-9a53-3c1e0a7d2b11' })
-  t.match([n1, n2, n3], [
+  matchList(t, [n1, n2, n3], [
     { status: 403, json: { errorType: 'Extension.MissingExtensionIdentifier' } },
     { status: 403, json: { errorType: 'Extension.InvalidExtensionIdentifier' } },
     { status: 403, json: { errorType: 'Extension.UnknownExtensionIdentifier' } },
@@ -168,5 +169,5 @@ const out = (t, d) => console.log(JSON.stringify({ t, ...d }))
   t.equal(o.again.same, true, 'next without a result re-delivers the same invocation')
   t.match(i3.error, { errorType: 'MyError', errorMessage: 'boom', platformErrorType: 'Runtime.Unknown', payload: { errorType: 'MyError' } })
   t.match(stale, { status: 400, json: { errorType: 'InvalidRequestID' } }, 'stale id after the invoke')
-  t.match(r.errors, [{ api: 'runtime/invocation/error', errorType: 'MyError', source: 'runtime' }])
+  matchList(t, r.errors, [{ api: 'runtime/invocation/error', errorType: 'MyError', source: 'runtime' }])
 })

@@ -28,9 +28,13 @@ t.test('freeze proof: provisioned, no extension → the first invoke sees the wa
   const init = await sb.init()
   t.equal(init.failed, false)
   const idle = sb.idle(IDLE_MS)
-  await new Promise((r) => setTimeout(r, 300))
   const rtPid = sb.report().runtime!.pid!
   const childPid = Number(fs.readFileSync(sb.hostPath(pidFile), 'utf8'))
+  // The freeze is a SIGSTOP to the process tree: wait (bounded) until the kernel shows it.
+  for (const deadline = Date.now() + 3000; Date.now() < deadline;) {
+    if (readStat(rtPid)?.state === 'T' && readStat(childPid)?.state === 'T') break
+    await new Promise((r) => setTimeout(r, 10))
+  }
   t.equal(readStat(rtPid)?.state, 'T', 'runtime process is stopped while idle')
   t.equal(readStat(childPid)?.state, 'T', "the runtime's child process is stopped too")
   await idle

@@ -1,6 +1,7 @@
 // The built-in Node runtime: CommonJS, ES modules with top-level await, callback and promise
 // handlers, errors, load failures (issue #2 item 4).
 import t, { type Test } from 'tap'
+import { matchList } from '../hardening/assert'
 import { closeAndCheck, sandbox, writeFunction } from './helpers'
 
 async function runOnce(t: Test, files: Record<string, string>, handler = 'index.handler', payload: unknown = { x: 1 }) {
@@ -42,7 +43,7 @@ t.test('handler errors become invocation errors; load failures runtime init erro
   const thrown = await runOnce(t, { 'index.js': 'exports.handler = async () => { throw new TypeError("bad input") }\n' })
   t.match(thrown.inv!.error, { errorType: 'TypeError', errorMessage: 'bad input', platformErrorType: 'Runtime.Unknown' })
   t.equal(thrown.inv!.ok, false)
-  t.match(thrown.report.errors, [{ api: 'runtime/invocation/error', errorType: 'TypeError' }])
+  matchList(t, thrown.report.errors, [{ api: 'runtime/invocation/error', errorType: 'TypeError' }])
   const syntax = await runOnce(t, { 'index.js': 'exports.handler = async () => {\n' })
   t.equal(syntax.init.errorType, 'Runtime.UserCodeSyntaxError')
   const missing = await runOnce(t, { 'other.js': '' })

@@ -3,6 +3,7 @@
 // cannot express the fault (a port nobody listens on, breaking an already blocked event/next, a
 // clock running 3 600 times faster than real time).
 import t, { type Test } from 'tap'
+import { matchList } from './assert'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -64,7 +65,7 @@ t.test('the first event/next (the one that ends the hold) answered 500 or reset:
     const label = JSON.stringify(action)
     t.ok(init.failed, `${label}: Init failed (the extension exited)`)
     t.equal(ext.exitCode, 1, `${label}: exit 1`)
-    t.match(outcomeLines(ext), [/init outcome=ready/], `${label}: the hold itself ended normally`)
+    matchList(t, outcomeLines(ext), [/init outcome=ready/], `${label}: the hold itself ended normally`)
     t.ok(extensionLines(ext).some((l) => /ERROR event\/next failed: event\/next (answered HTTP 500|failed: ECONNRESET)/.test(l)), `${label}: says event/next failed`)
     const released = ext.logs.find((l) => /init outcome=/.test(l.text))!.at
     t.ok(ext.exitAt! - released < 1000, `${label}: exited ${Math.round(ext.exitAt! - released)} ms after the release that made the call`)
@@ -98,7 +99,7 @@ t.test('init/error failing (500, reset, never answered): the extension still exi
     const label = JSON.stringify(action)
     t.ok(init.failed, `${label}: Init failed`)
     t.equal(ext.exitCode, 1, `${label}: exit 1`)
-    t.match(outcomeLines(ext), [/init outcome=failed held=\d+ms: the function reported: db down/])
+    matchList(t, outcomeLines(ext), [/init outcome=failed held=\d+ms: the function reported: db down/])
     t.ok(extensionLines(ext).some((l) => /could not report the failure to Lambda/.test(l)), `${label}: says the report failed`)
     t.ok(sinceSpawn(ext) < 3500, `${label}: exited ${sinceSpawn(ext)} ms after spawn`)
     await closeClean(t, sb)

@@ -2,6 +2,8 @@
 // a scripted Extensions API: ~100 ms per value), the function's NODE_OPTIONS, an unwritable /tmp
 // (read-only mounts in the sandbox), and 10 extensions in the layer folder with ours among them.
 import t, { type Test } from 'tap'
+import { matchList } from './assert'
+import { initBudgetFor } from '../../extension-src/init-budget'
 import fs from 'node:fs'
 import path from 'node:path'
 import { writeLayer } from '../emulator/helpers'
@@ -95,6 +97,15 @@ t.test('WARMING_TIMEOUT: valid edge values', async (t) => {
   t.same(outcomes(max.lines), ['ready'], 'held (released by ready, not after 9 s)')
 })
 
+t.test('WARMING_TIMEOUT above the on-demand Init budget: with no ready the hold ends at the cap, not at the value', async (t) => {
+  const capMs = initBudgetFor('on-demand').maxHoldMs
+  const r = await withTimeout(t, '60000')
+  t.same(outcomes(r.lines), ['timeout'], 'released by the timer')
+  t.match(r.lines.find((l) => /init outcome=/.test(l)), new RegExp(`no signal from the function within ${capMs} ms`), `the timer was the ${capMs} ms cap`)
+  t.ok(r.nextAfterMs >= capMs && r.nextAfterMs < capMs + 5000, `event/next ${Math.round(r.nextAfterMs)} ms after start (cap ${capMs} ms, asked 60000)`)
+  t.equal(r.exit.code, 0)
+})
+
 t.test("the function's NODE_OPTIONS never reaches the extension's embedded Node", async (t) => {
   const cases = [
     '--require /nonexistent.js',
@@ -137,8 +148,9 @@ t.test('an unwritable /tmp (read-only mount): one clear line, no hold, Init unaf
   t.ok(ext.firstNextAt! - ext.spawnAt! < 2000, 'not held')
   const inv = await sb.invoke({})
   t.ok(inv.ok, 'invokes work')
-  const state = inv.result as { errors: string[] }
-  t.ok(state.errors.length > 0, `the function's own signal failed harmlessly (${state.errors.join(',')})`)
+  const state = inv.result as { errors: string[]; replies: string[] }
+  t.same(state.errors, ['ENOENT'], 'the function found no socket to signal on (nothing listens on a read-only /tmp)')
+  t.same(state.replies, [''], 'and so got no answer')
   await sb.shutdown('spindown')
   t.equal(extensionOf(sb).exitCode, 0)
   await closeClean(t, sb)
@@ -150,7 +162,7 @@ t.test('WAIT_FOR_INIT_SOCKET in read-only folders (/opt, /var/task): same', asyn
     const init = await sb.init()
     t.notOk(init.failed, `${p}: Init succeeded`)
     const lines = extensionLines(extensionOf(sb))
-    t.match(lines.filter((l) => /ERROR/.test(l)), [new RegExp(`cannot listen on ${p.replace(/\//g, '\\/').replace('.', '\\.')}: EROFS`)])
+    matchList(t, lines.filter((l) => /ERROR/.test(l)), [new RegExp(`cannot listen on ${p.replace(/\//g, '\\/').replace('.', '\\.')}: EROFS`)])
     t.same(outcomes(lines), ['no-hold'])
     await closeClean(t, sb)
   }

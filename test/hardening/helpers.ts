@@ -112,13 +112,20 @@ export function talk(socketPath: string, chunks: (string | Buffer)[], opts: { ga
   })
 }
 
-/** A client that connects and never writes; resolves its close time (ms after connect). */
-export function idleClient(socketPath: string, maxMs = 20000): { socket: net.Socket; closed: Promise<{ ms: number; error: string | null }> } {
+/**
+ * A client that connects and never writes. `connected` settles once the connection is up (or has
+ * failed: the test then sees it in `closed`); `closed` resolves its close time (ms after start).
+ */
+export function idleClient(socketPath: string, maxMs = 20000): { socket: net.Socket; connected: Promise<void>; closed: Promise<{ ms: number; error: string | null }> } {
   const socket = net.createConnection(socketPath)
   const started = Date.now()
   let error: string | null = null
   socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message))
   const timer = setTimeout(() => socket.destroy(), maxMs)
+  const connected = new Promise<void>((resolve) => {
+    socket.once('connect', () => resolve())
+    socket.once('close', () => resolve())
+  })
   const closed = new Promise<{ ms: number; error: string | null }>((resolve) =>
     socket.on('close', () => {
       clearTimeout(timer)
@@ -126,7 +133,16 @@ export function idleClient(socketPath: string, maxMs = 20000): { socket: net.Soc
     }),
   )
   socket.resume()
-  return { socket, closed }
+  return { socket, connected, closed }
+}
+
+/** Polls `check` until it returns true; throws naming `what` after timeoutMs (no event to wait on). */
+export async function waitUntil(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await sleep(5)
+  }
 }
 
 // ---- /proc probes ----------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 // Init in the local sandbox. After all of them a proper `ready` still releases Init at once, and
 // (separate run) without one the timeout still fires on time.
 import t, { type Test } from 'tap'
+import { matchList } from './assert'
 import net from 'node:net'
 import crypto from 'node:crypto'
 import {
-  closeClean, extensionOf, idleClient, layerSandbox, nowMs, openFds, outcomeLines, procStatus, sleep, startHolding, talk,
+  closeClean, extensionOf, idleClient, layerSandbox, nowMs, openFds, outcomeLines, procStatus, startHolding, talk, waitUntil,
 } from './helpers'
 
-const REPLY_UNKNOWN = /^error: unknown message/
+import { REPLY_TOO_LONG, REPLY_UNKNOWN } from '../../protocol/signal-protocol'
 
 
 /** Runs every hostile client against the socket; asserts the extension stayed up and held. */
@@ -20,7 +21,7 @@ async function attack(t: Test, socketPath: string, pid: number, isReleased: () =
   rss('start')
   const idle = idleClient(socketPath)
   const probe = await talk(socketPath, ['hello\n'])
-  t.match(probe.reply, REPLY_UNKNOWN, 'another client is answered while an idle one is connected')
+  t.equal(probe.reply, REPLY_UNKNOWN, 'another client is answered while an idle one is connected')
   t.ok(probe.replyMs !== null && probe.replyMs < 1000, `answered in ${probe.replyMs} ms`)
   const idleClosed = await idle.closed
   t.ok(idleClosed.ms >= 1000 && idleClosed.ms < 6000, `idle client closed by the extension after ${idleClosed.ms} ms`)
@@ -31,9 +32,9 @@ async function attack(t: Test, socketPath: string, pid: number, isReleased: () =
   const crowdStart = procStatus(pid)!.rssKb
   for (let round = 1; round <= 2; round++) {
     const crowd = Array.from({ length: 1000 }, () => idleClient(socketPath))
-    await sleep(300)
+    await Promise.all(crowd.map((c) => c.connected))
     const duringFlood = await talk(socketPath, ['hello\n'], { timeoutMs: 8000 })
-    t.match(duringFlood.reply, REPLY_UNKNOWN, `round ${round}: a client is served while 1 000 others connect (after ${duringFlood.replyMs} ms)`)
+    t.equal(duringFlood.reply, REPLY_UNKNOWN, `round ${round}: a client is served while 1 000 others connect (after ${duringFlood.replyMs} ms)`)
     t.ok(duringFlood.replyMs !== null && duringFlood.replyMs < 1000, `round ${round}: served without waiting for the crowd to time out`)
     const crowdClosed = await Promise.all(crowd.map((c) => c.closed))
     t.ok(crowdClosed.every((c) => c.ms < 8000), `round ${round}: all 1 000 closed by the extension`)
@@ -47,7 +48,14 @@ async function attack(t: Test, socketPath: string, pid: number, isReleased: () =
   // 3. A 10 MB message: read is capped, connection closed, memory unchanged.
   const beforeBig = procStatus(pid)!
   const big = await talk(socketPath, [Buffer.alloc(10 * 1024 * 1024, 0x78)], { timeoutMs: 8000 })
-  t.ok(big.reply === '' || /^error: message longer/.test(big.reply), `10 MB: ${JSON.stringify(big.reply)} ${big.error ?? ''}`)
+  // The client is still writing when the extension answers and closes: its next write fails (EPIPE,
+  // or ECONNRESET), and Node may drop the answer already received when that error comes first
+  // (seen under load). So: the exact answer, or none with the extension having closed the
+  // connection; never another answer, never a connection left to the client's 8 s timeout.
+  // (test/unit/readiness-listener.test.ts checks the answer itself, deterministically.)
+  const closedByExtension = big.error === 'EPIPE' || big.error === 'ECONNRESET'
+  t.ok(big.reply === REPLY_TOO_LONG || (big.reply === '' && closedByExtension), `10 MB: answered ${JSON.stringify(big.reply)} (client error ${big.error})`)
+  t.ok(closedByExtension, `10 MB: the extension closed the connection while the client was still writing (${big.error})`)
 
   const afterBig = procStatus(pid)!
   t.ok(afterBig.rssKb - beforeBig.rssKb < 2048, `10 MB message: RSS ${beforeBig.rssKb} → ${afterBig.rssKb} kB, peak ${beforeBig.hwmKb} → ${afterBig.hwmKb} kB`)
@@ -65,16 +73,20 @@ async function attack(t: Test, socketPath: string, pid: number, isReleased: () =
   ]
   for (const g of garbage) {
     const r = await talk(socketPath, [g])
-    t.ok(r.reply === '' || /^error/.test(r.reply), `garbage ${g.subarray(0, 12).toString('hex')}… → ${JSON.stringify(r.reply.slice(0, 60))}`)
+    // Each line (and a trailing unterminated rest) is one unknown message with one answer.
+    const answers = r.reply.split('\n').filter(Boolean).map((a) => `${a}\n`)
+    t.ok(answers.length >= 1 && answers.every((a) => a === REPLY_UNKNOWN), `garbage ${g.subarray(0, 12).toString('hex')}… → ${JSON.stringify(r.reply.slice(0, 120))}`)
   }
 
   // 5. Tiny split writes: one unknown message split into 1-byte writes is one message, one answer.
-  const split = await talk(socketPath, [...'hello'.split(''), '\n'], { gapMs: 5 })
-  t.equal(split.reply.split('\n').filter(Boolean).length, 1, 'a split message is answered once')
+  // It starts like a keyword ("r", "re", "rea"), so the listener waits for the rest whatever the
+  // gaps on a loaded machine; "reax" then is one unknown message.
+  const split = await talk(socketPath, [...'reax'.split(''), '\n'], { gapMs: 5 })
+  t.equal(split.reply, REPLY_UNKNOWN, 'a split message is answered once')
 
   // 6. Half-closed sockets: write then half-close and keep reading; half-close without writing.
   const half = await talk(socketPath, ['hello'], { end: true })
-  t.match(half.reply, REPLY_UNKNOWN, 'half-closed writer still gets its answer')
+  t.equal(half.reply, REPLY_UNKNOWN, 'half-closed writer still gets its answer')
   const silentHalf = await talk(socketPath, [], { end: true, timeoutMs: 4000 })
   t.equal(silentHalf.reply, '', 'half-close with nothing written: closed without an answer')
   t.equal(silentHalf.error, null)
@@ -89,7 +101,9 @@ async function attack(t: Test, socketPath: string, pid: number, isReleased: () =
     s.on('close', () => resolve())
   })))
 
-  await sleep(2500) // every hostile connection has been closed by the idle bound by now
+  // Every hostile connection is closed by the idle bound (2 s) at the latest: wait for the
+  // descriptors to come back (bounded), then check.
+  await waitUntil('descriptors back to normal', () => openFds(pid).total <= fdsBefore.total + 2, 6000).catch(() => {})
   t.notOk(isReleased(), 'nothing hostile released Init')
   t.ok(procStatus(pid), 'the extension is still running')
   const fdsAfter = openFds(pid)
@@ -125,7 +139,7 @@ t.test('after every hostile client and no ready, the timeout fires on time', asy
   const ext = extensionOf(sb)
   const heldFromSpawn = ext.firstNextAt! - ext.spawnAt!
   t.ok(heldFromSpawn >= holdMs && heldFromSpawn < holdMs + 1500, `released ${Math.round(heldFromSpawn)} ms after spawn (WARMING_TIMEOUT=${holdMs})`)
-  t.match(outcomeLines(ext), [/init outcome=timeout held=\d+ms/])
+  matchList(t, outcomeLines(ext), [/init outcome=timeout held=\d+ms/])
   t.equal(outcomeLines(ext).length, 1)
   await closeClean(t, sb)
 })

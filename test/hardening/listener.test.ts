@@ -8,7 +8,7 @@ import vm from 'node:vm'
 import { ReadinessListener, type ListenerOptions } from '../../extension-src/readiness-listener'
 import { isIncompleteKeyword, type Signal } from '../../protocol/signal-protocol'
 import type { Logger } from '../../extension-src/logger'
-import { idleClient, sleep, talk, tempDir } from './helpers'
+import { idleClient, talk, tempDir, waitUntil } from './helpers'
 
 function recorder(): Logger & { lines: { level: string; message: string }[] } {
   const lines: { level: string; message: string }[] = []
@@ -29,7 +29,7 @@ async function listen(t: Test, extra: Partial<ListenerOptions> = {}) {
 t.test('a flood of idle connections beyond the cap never locks out a ready', async (t) => {
   const { socketPath, signals } = await listen(t, { maxConnections: 16, idleTimeoutMs: 3000 })
   const crowd = Array.from({ length: 200 }, () => idleClient(socketPath))
-  await sleep(300)
+  await Promise.all(crowd.map((c) => c.connected))
   const sentAt = Date.now()
   const r = await talk(socketPath, ['ready\n'])
   t.equal(r.reply, 'ok\n', 'ready answered although 200 idle clients hold every slot')
@@ -89,14 +89,14 @@ t.test('ready from a client that disconnects immediately (no reply read) still r
     })
     s.on('close', () => resolve())
   })
-  await sleep(200)
+  await waitUntil('the ready reaches onSignal', () => signals.length > 0, 2000)
   t.same(signals.map((s) => s.signal), [{ kind: 'ready' }])
 })
 
 t.test('close() with clients still connected: every connection is closed and nothing stays open', async (t) => {
   const { listener, socketPath } = await listen(t, { idleTimeoutMs: 60_000 })
   const clients = Array.from({ length: 20 }, () => idleClient(socketPath))
-  await sleep(100)
+  await Promise.all(clients.map((c) => c.connected))
   const before = Date.now()
   listener.close()
   const closed = await Promise.all(clients.map((c) => c.closed))

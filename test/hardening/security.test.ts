@@ -2,6 +2,7 @@
 // environment variables or credentials; messages are data — never evaluated, never used as paths,
 // never able to forge log lines.
 import t from 'tap'
+import { REPLY_UNKNOWN } from '../../protocol/signal-protocol'
 import fs from 'node:fs'
 import { closeClean, extensionOf, layerSandbox, startHolding, talk } from './helpers'
 
@@ -80,7 +81,8 @@ t.test('messages are data: never evaluated, never used as paths, never able to f
   for (const [i, m] of hostile.entries()) {
     const r = await talk(h.socketPath, [m + '\n'])
     // (the message itself stays out of the assertion name: U+2028 would break the TAP stream)
-    t.match(r.reply, /^error: unknown message/, `hostile message #${i} rejected`)
+    // One answer per line of the message, each the unknown-message error (nothing else, nothing more).
+    t.equal(r.reply, REPLY_UNKNOWN.repeat(m.split('\n').length), `hostile message #${i} rejected`)
   }
   const fds = fs.readdirSync(`/proc/${h.pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${h.pid}/fd/${fd}`) } catch { return '' } })
   t.notOk(fds.some((f) => f.includes('pwned')), 'the extension opened none of the paths')

@@ -15,7 +15,10 @@ t.test('signalReady retries until the extension starts listening, then is accept
   const socketPath = path.join(tempDir(t, 'late'), 'w.sock')
   const env = { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: socketPath }
   const started = Date.now()
-  const result = client.signalReady({ socketPath, env, retryMs: 3000, log: null })
+  // The client judges "older than WARMING_TIMEOUT" by this test process's age, which a loaded
+  // machine can push past 5 s before this line: give the client a WARMING_TIMEOUT it cannot outlive.
+  const clientEnv = { ...env, WARMING_TIMEOUT: '900000' }
+  const result = client.signalReady({ socketPath, env: clientEnv, retryMs: 3000, log: null })
   await new Promise((r) => setTimeout(r, 300))
   const run = runBinary(t, { ...env, AWS_LAMBDA_RUNTIME_API: api.address })
   t.equal(await result, 'accepted', 'accepted once the socket appeared')

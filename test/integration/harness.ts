@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Sandbox, SandboxOptions, SandboxReport, ExtensionReport } from '../sandbox'
+import { bringLayerUpToDate, STALE_HINT } from '../setup/layer-freshness'
 
 export const ROOT = path.resolve(__dirname, '..', '..')
 export const LAYER_DIR = path.join(ROOT, 'dist', 'layer')
@@ -9,8 +10,19 @@ export const EXTENSION_BINARY = path.join(LAYER_DIR, 'extensions', 'wait-for-ini
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures')
 export const WARMUP_FUNCTION = path.join(FIXTURES, 'functions', 'warmup')
 
-/** Integration tests run the real SEA: `make test` builds it first. */
+let layerChecked = false
+
+/**
+ * Integration tests run the real SEA, never a stale one. Under tap, the suite's `before` program
+ * (test/setup/ensure-layer.ts) has already brought dist/ up to date; without it (`--before=`, or
+ * the file run with node directly) the first call here does the same, once per process.
+ */
 export function requireLayer(): string {
+  if (!layerChecked && !/ensure-layer/.test(process.env.TAP_BEFORE ?? '')) {
+    const r = bringLayerUpToDate()
+    if (!r.ok) throw new Error(`the layer is stale or missing and could not be rebuilt: ${r.problem}\n${STALE_HINT}`)
+  }
+  layerChecked = true
   if (!fs.existsSync(EXTENSION_BINARY)) {
     throw new Error(`${EXTENSION_BINARY} is missing: run \`make layer\` (make test does it for you)`)
   }

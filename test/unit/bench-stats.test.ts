@@ -1,4 +1,4 @@
-// bench/ (issue 7): the statistics, the command line, the targets and the /proc parser behind
+// bench/: the statistics, the command line, the targets and the /proc parser behind
 // `make bench`. The bench itself runs real sandboxes; these pin the arithmetic it reports.
 import t from 'tap'
 import path from 'node:path'
@@ -6,6 +6,7 @@ import { median, percentile, ratio, summarize } from '../../bench/stats'
 import { BenchUsageError, parseBenchArgs } from '../../bench/args'
 import { computeMetrics, renderComparison, renderTable, targetMet } from '../../bench/report'
 import { parseStatus } from '../../bench/proc-memory'
+import { rotate } from '../../bench/runner'
 
 t.test('median, nearest-rank p90, max; nulls and NaN are ignored', async (t) => {
   t.equal(median([1, 2, 3]), 2)
@@ -42,30 +43,53 @@ t.test('command line: defaults, values, and errors that name the flag', async (t
   t.throws(() => parseBenchArgs(['--runs', '1.5'], root), BenchUsageError)
   t.throws(() => parseBenchArgs(['--runs'], root), { message: /--runs needs a value/ })
   t.throws(() => parseBenchArgs(['--fast'], root), { message: /unknown option "--fast"/ })
+  t.throws(() => parseBenchArgs(['--runs', '--warmup', '2'], root), { message: /^--runs needs a value$/ }, 'a flag is not taken as a value')
+  t.throws(() => parseBenchArgs(['stray'], root), { message: /unexpected argument "stray"/ })
+  const eq = parseBenchArgs(['--runs=7', '--floor-node', 'n', '--no-isolate'], root)
+  if (eq === 'help') throw new Error('unexpected help')
+  t.equal(eq.runs, 7, '--flag=value works too')
+  t.equal(eq.floorNode, path.resolve('n'))
+  t.equal(eq.isolate, false)
+  t.equal(d.floorNode, null, 'floor node defaults to the build cache')
 })
 
-t.test('targets: ratio, median, |median|, every-run equality, max', async (t) => {
+t.test('targets: ratio against the floor or the reference, median, |median|, every-run equality, max', async (t) => {
   const s = (v: number[]) => summarize(v)
-  t.equal(targetMet({ kind: 'ratio-max', value: 0.9 }, s([9]), 0.9), true)
-  t.equal(targetMet({ kind: 'ratio-max', value: 0.9 }, s([9]), 0.91), false)
-  t.equal(targetMet({ kind: 'abs-median-max', value: 15 }, s([-14, -16, -15]), null), true)
-  t.equal(targetMet({ kind: 'abs-median-max', value: 15 }, s([16, 17, 18]), null), false)
-  t.equal(targetMet({ kind: 'max-equals', value: 0 }, s([0, 0, 0]), null), true)
-  t.equal(targetMet({ kind: 'max-equals', value: 0 }, s([0, 0.01, 0]), null), false, 'a single non-zero invoke fails "exactly 0"')
-  t.equal(targetMet({ kind: 'max-max', value: 80 }, s([70, 81]), null), false)
-  t.equal(targetMet({ kind: 'median-max', value: 5 }, s([]), null), null, 'no samples: not judged')
+  const none = { floor: null, reference: null }
+  t.equal(targetMet({ kind: 'ratio-max', against: 'floor', value: 1.05 }, s([9]), { floor: 1.05, reference: 9 }), true)
+  t.equal(targetMet({ kind: 'ratio-max', against: 'floor', value: 1.05 }, s([9]), { floor: 1.06, reference: 0.5 }), false, 'judged against the floor only')
+  t.equal(targetMet({ kind: 'ratio-max', against: 'reference', value: 0.9 }, s([9]), { floor: 2, reference: 0.9 }), true)
+  t.equal(targetMet({ kind: 'ratio-max', against: 'floor', value: 1.05 }, s([9]), none), null, 'no floor samples: not judged')
+  t.equal(targetMet({ kind: 'abs-median-max', value: 15 }, s([-14, -16, -15]), none), true)
+  t.equal(targetMet({ kind: 'abs-median-max', value: 15 }, s([16, 17, 18]), none), false)
+  t.equal(targetMet({ kind: 'max-equals', value: 0 }, s([0, 0, 0]), none), true)
+  t.equal(targetMet({ kind: 'max-equals', value: 0 }, s([0, 0.01, 0]), none), false, 'a single non-zero invoke fails "exactly 0"')
+  t.equal(targetMet({ kind: 'max-max', value: 80 }, s([70, 81]), none), false)
+  t.equal(targetMet({ kind: 'median-max', value: 5 }, s([]), none), null, 'no samples: not judged')
 })
 
-t.test('metrics, table and comparison render ours, the reference and the ratio', async (t) => {
-  const m = computeMetrics({ registerNoHoldMs: [10, 12, 11], overheadMs: [0, 0, 0] }, { registerNoHoldMs: [20, 22, 21], overheadMs: [1, 2, 1] })
-  t.equal(m.registerNoHoldMs.ratio, 11 / 21)
-  t.equal(m.registerNoHoldMs.met, true)
+t.test('metrics, table and comparison render ours, the floor, the reference and both ratios', async (t) => {
+  const m = computeMetrics({
+    ours: { registerNoHoldMs: [10, 12, 11], anonMb: [11, 11, 11], overheadMs: [0, 0, 0], unzippedMb: [109.4] },
+    floor: { registerNoHoldMs: [10, 10, 10], anonMb: [10, 10, 10] },
+    reference: { registerNoHoldMs: [20, 22, 21], overheadMs: [1, 2, 1] },
+  }, { unzippedMaxMb: 109.5 })
+  t.equal(m.registerNoHoldMs.vsFloor, 1.1)
+  t.equal(m.registerNoHoldMs.vsReference, 11 / 21)
+  t.equal(m.registerNoHoldMs.met, false, '1.10× the floor misses ≤ 1.05×')
+  t.equal(m.anonMb.met, true, 'exactly 1.10× the floor meets ≤ 1.10×')
   t.equal(m.overheadMs.met, true)
+  t.equal(m.unzippedMb.met, true)
+  t.equal(m.unzippedMb.target, '≤ 109.5')
   const table = renderTable(m)
-  t.match(table, /start → register \(no WARMING_TIMEOUT\)\s+ms\s+11\.0\s+12\.0\s+12\.0\s+21\.0\s+22\.0\s+22\.0\s+0\.52×\s+≤ 0\.9× ref\s+yes\s+3\/3/)
+  t.match(table, /start → register \(no WARMING_TIMEOUT\)\s+ms\s+11\.0\s+12\.0\s+12\.0\s+10\.0\s+1\.10×\s+21\.0\s+0\.52×\s+≤ 1\.05× floor\s+NO\s+3\/3\/3/)
   t.notMatch(table, /VmRSS/, 'metrics without samples are left out')
-  const later = computeMetrics({ registerNoHoldMs: [15] }, { registerNoHoldMs: [20] })
-  t.match(renderComparison(later, m, 'old.json'), /start → register \(no WARMING_TIMEOUT\)\s+ms\s+15\.0\s+11\.0\s+\+4\.0\s+\+36 %/)
+  const later = computeMetrics({ ours: { registerNoHoldMs: [15] }, floor: { registerNoHoldMs: [14] }, reference: { registerNoHoldMs: [20] } })
+  t.match(renderComparison(later, m, 'old.json'), /start → register \(no WARMING_TIMEOUT\)\s+ms\s+15\.0\s+11\.0\s+\+4\.0\s+\+36 %\s+14\.0\s+10\.0/)
+})
+
+t.test('rotation: every subject takes every position', async (t) => {
+  t.same([0, 1, 2, 3].map((i) => rotate(['a', 'b', 'c'], i).join('')), ['abc', 'bca', 'cab', 'abc'])
 })
 
 t.test('/proc/PID/status memory fields', async (t) => {

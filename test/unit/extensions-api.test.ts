@@ -1,14 +1,14 @@
 import t from 'tap'
 import http from 'node:http'
 import fetch from 'node-fetch'
-import { ExtensionsApiClient, ExtensionsApiError, FetchLike } from '../../extension-src/extensions-api'
+import { ExtensionsApi, ExtensionsApiError, FetchLike } from '../../extension-src/extensions-api'
 import { httpServer } from './helpers'
 
 const realFetch: FetchLike = (url, init) => fetch(url, { ...init, agent: new http.Agent({ keepAlive: false }) })
 
 const server = httpServer
 
-t.test('register sends the name and events and keeps the identifier', async (t) => {
+t.test('register sends the name and events and returns the registered phase with the identifier', async (t) => {
   const seen: { method?: string; url?: string; name?: string; body?: string }[] = []
   const addr = await server(t, (req, res) => {
     let body = ''
@@ -19,9 +19,16 @@ t.test('register sends the name and events and keeps the identifier', async (t) 
       res.end('{"functionName":"f","functionVersion":"$LATEST","handler":"index.handler"}')
     })
   })
-  const client = new ExtensionsApiClient(addr, realFetch)
-  t.equal(await client.register('wait-for-init', ['SHUTDOWN']), 'abc-123')
+  const registered = await new ExtensionsApi(addr, realFetch).register('wait-for-init', ['SHUTDOWN'])
+  t.equal(registered.identifier, 'abc-123')
   t.same(seen, [{ method: 'POST', url: '/2020-01-01/extension/register', name: 'wait-for-init', body: '{"events":["SHUTDOWN"]}' }])
+})
+
+t.test('register without an identifier header is an error, not a registered extension', async (t) => {
+  const addr = await server(t, (_req, res) => res.end('{}'))
+  const err = await new ExtensionsApi(addr, realFetch).register('x', ['SHUTDOWN']).catch((e) => e)
+  t.type(err, ExtensionsApiError)
+  t.match(err.message, /without a Lambda-Extension-Identifier header/)
 })
 
 t.test('Lambda error documents become ExtensionsApiError with status and type', async (t) => {
@@ -29,24 +36,31 @@ t.test('Lambda error documents become ExtensionsApiError with status and type', 
     res.writeHead(403, { 'Content-Type': 'application/json' })
     res.end('{"errorMessage":"bad name","errorType":"Extension.InvalidExtensionName"}')
   })
-  const err = await new ExtensionsApiClient(addr, realFetch).register('x', []).catch((e) => e)
+  const err = await new ExtensionsApi(addr, realFetch).register('x', []).catch((e) => e)
   t.type(err, ExtensionsApiError)
   t.equal(err.status, 403)
   t.equal(err.errorType, 'Extension.InvalidExtensionName')
   t.match(err.message, /register answered HTTP 403 \(Extension.InvalidExtensionName: bad name\)/)
 })
 
-t.test('connection refused and reset are reported with their code', async (t) => {
-  const refused = await new ExtensionsApiClient('127.0.0.1:1', realFetch).register('x', []).catch((e) => e)
+t.test('connection refused, reset, and a body cut short are reported with their code', async (t) => {
+  const refused = await new ExtensionsApi('127.0.0.1:1', realFetch).register('x', []).catch((e) => e)
   t.equal(refused.code, 'ECONNREFUSED')
   t.match(refused.message, /register failed: ECONNREFUSED/)
-  const addr = await server(t, (req) => req.socket.destroy())
-  const reset = await new ExtensionsApiClient(addr, realFetch).register('x', []).catch((e) => e)
+  const reset = await new ExtensionsApi(await server(t, (req) => req.socket.destroy()), realFetch).register('x', []).catch((e) => e)
   t.type(reset, ExtensionsApiError)
   t.match(reset.code, /ECONNRESET|EPIPE|UND_ERR_SOCKET/)
+  const cut = await server(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Length': '100', 'Lambda-Extension-Identifier': 'id' })
+    res.write('partial')
+    setTimeout(() => res.socket?.destroy(), 20)
+  })
+  const short = await new ExtensionsApi(cut, realFetch).register('x', ['SHUTDOWN']).catch((e) => e)
+  t.type(short, ExtensionsApiError)
+  t.match(short.message, /register failed while reading the answer/)
 })
 
-t.test('event/next sends the identifier, has no client timeout, and init/error sends its headers', async (t) => {
+t.test('one transport: register, event/next and init/error all go through the same fetch, with the identifier', async (t) => {
   const seen: Record<string, string | undefined>[] = []
   const addr = await server(t, (req, res) => {
     let body = ''
@@ -58,19 +72,35 @@ t.test('event/next sends the identifier, has no client timeout, and init/error s
         return res.end('{}')
       }
       if (req.url!.endsWith('/event/next')) {
-        // Block well past any short default before answering.
+        // Block well past any short default before answering: the client has no timeout.
         return setTimeout(() => res.end('{"eventType":"SHUTDOWN","shutdownReason":"spindown","deadlineMs":1}'), 1500)
       }
       res.writeHead(202)
       res.end('{"status":"OK"}')
     })
   })
-  const client = new ExtensionsApiClient(addr, realFetch)
-  await client.register('w', ['SHUTDOWN'])
-  const event = await client.nextEvent()
+  const used: string[] = []
+  const counting: FetchLike = (url, init) => {
+    used.push(`${init.method} ${new URL(url).pathname}`)
+    return realFetch(url, init)
+  }
+  const registered = await new ExtensionsApi(addr, counting).register('w', ['SHUTDOWN'])
+  const event = await registered.nextEvent()
   t.equal(event.eventType, 'SHUTDOWN')
-  await client.initError('Extension.FunctionInitFailed', 'db down')
+  await registered.initError('Extension.FunctionInitFailed', 'db down')
+  t.same(used, ['POST /2020-01-01/extension/register', 'GET /2020-01-01/extension/event/next', 'POST /2020-01-01/extension/init/error'])
+  t.equal(seen[0].id, undefined, 'register carries no identifier')
   t.equal(seen[1].id, 'id-1')
+  t.equal(seen[2].id, 'id-1')
   t.equal(seen[2].type, 'Extension.FunctionInitFailed')
   t.same(JSON.parse(seen[2].body!), { errorMessage: 'db down', errorType: 'Extension.FunctionInitFailed', stackTrace: [] })
+})
+
+t.test('event/next with a body that is not JSON is an error naming it', async (t) => {
+  const addr = await server(t, (req, res) => {
+    res.writeHead(200, { 'Lambda-Extension-Identifier': 'id-2' })
+    res.end(req.url!.endsWith('/register') ? '{}' : 'not json')
+  })
+  const registered = await new ExtensionsApi(addr, realFetch).register('w', ['SHUTDOWN'])
+  await t.rejects(registered.nextEvent(), { name: 'ExtensionsApiError', message: /event\/next answered with a body that is not JSON: "not json"/ })
 })

@@ -6,7 +6,7 @@ import { createGateTracker, parseGates, MAX_GATES } from '../../extension-src/ga
 import { ReadinessListener } from '../../extension-src/readiness-listener'
 import { runLifecycle, LifecycleDeps } from '../../extension-src/lifecycle'
 import { parseConfig } from '../../extension-src/config'
-import type { InitOutcome } from '../../extension-src/outcome'
+import type { InitOutcome } from '../../extension-src/lifecycle'
 import type { LambdaEvent } from '../../extension-src/extensions-api'
 import {
   formatReady, formatUnknownGateReply, isUnknownGateReply, isValidGateName, MAX_MESSAGE_BYTES, parseMessage, Signal,
@@ -170,12 +170,14 @@ function gatedLifecycle(t: Parameters<typeof shortTempDir>[0], env: Record<strin
     config,
     extensionName: 'wait-for-init',
     api: {
-      register: async () => 'id',
-      nextEvent: () => {
-        nextCalls++
-        return shutdownEvent
-      },
-      initError: async () => undefined,
+      register: async () => ({
+        identifier: 'id',
+        nextEvent: () => {
+          nextCalls++
+          return shutdownEvent
+        },
+        initError: async () => undefined,
+      }),
     },
     log,
     createListener: (onSignal) => new ReadinessListener({ path: socketPath, log, onSignal, gates: tracker }),

@@ -1,9 +1,11 @@
 import t from 'tap'
+import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
-import { runLifecycle, LifecycleDeps, FUNCTION_INIT_FAILED } from '../../extension-src/lifecycle'
+import { runLifecycle, LifecycleDeps, FUNCTION_INIT_FAILED, INIT_ERROR_WAIT_MS } from '../../extension-src/lifecycle'
 import { ReadinessListener } from '../../extension-src/readiness-listener'
 import { parseConfig } from '../../extension-src/config'
-import type { LambdaEvent } from '../../extension-src/extensions-api'
+import type { LambdaEvent, RegisteredExtension } from '../../extension-src/extensions-api'
 import { exchange, recordingLogger, shortTempDir } from './helpers'
 
 /** A scripted Extensions API that records the order of calls. */
@@ -11,25 +13,30 @@ function fakeApi() {
   const calls: string[] = []
   let releaseShutdown: (e: LambdaEvent) => void = () => {}
   const shutdown = new Promise<LambdaEvent>((r) => (releaseShutdown = r))
-  return {
+  const registered: RegisteredExtension = {
+    identifier: 'id',
+    nextEvent() {
+      calls.push('next')
+      return shutdown
+    },
+    async initError(type: string, message: string) {
+      calls.push(`initError:${type}:${message}`)
+    },
+  }
+  const fake = {
     calls,
+    registered,
     shutdown: () => releaseShutdown({ eventType: 'SHUTDOWN', shutdownReason: 'spindown', deadlineMs: Date.now() + 2000 }),
     registerError: undefined as Error | undefined,
     api: {
-      async register(name: string, events: string[]) {
+      async register(name: string, events: readonly string[]) {
         calls.push(`register:${name}:${events.join(',')}`)
-        if (this.registerError) throw this.registerError
-        return 'id'
+        if (fake.registerError) throw fake.registerError
+        return registered
       },
-      nextEvent() {
-        calls.push('next')
-        return shutdown
-      },
-      async initError(type: string, message: string) {
-        calls.push(`initError:${type}:${message}`)
-      },
-    } as LifecycleDeps['api'] & { registerError?: Error },
+    } as LifecycleDeps['api'],
   }
+  return fake
 }
 
 function deps(t: { teardown(fn: () => void): void }, env: Record<string, string>, overrides: Partial<LifecycleDeps> = {}) {
@@ -110,7 +117,7 @@ t.test('error: <reason> posts init/error and exits non-zero without calling next
 
 t.test('register failure: clear error, exit 1, socket cleaned up', async (t) => {
   const { d, fake, log, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
-  ;(fake.api as { registerError?: Error }).registerError = new Error('register answered HTTP 403 (Extension.InvalidExtensionName)')
+  fake.registerError = new Error('register answered HTTP 403 (Extension.InvalidExtensionName)')
   t.equal(await runLifecycle(d), 1)
   t.match(log.lines.find((l) => l.level === 'ERROR')?.message, /could not register.*403/)
   await t.rejects(exchange(socketPath, ['ready\n']), { code: 'ENOENT' })
@@ -129,8 +136,68 @@ t.test('a socket path that cannot be used: one error line and no hold', async (t
 })
 
 t.test('event/next failing exits 1 with the reason', async (t) => {
-  const { d, log } = deps(t, {})
-  d.api = { ...d.api, nextEvent: () => Promise.reject(new Error('event/next answered HTTP 500 (InternalServerError)')) }
+  const { d, fake, log } = deps(t, {})
+  fake.registered.nextEvent = () => Promise.reject(new Error('event/next answered HTTP 500 (InternalServerError)'))
   t.equal(await runLifecycle(d), 1)
   t.match(log.lines.at(-1)?.message, /event\/next failed: .*500/)
+})
+
+t.test('an INVOKE (never subscribed) does not wedge the loop: event/next again, then SHUTDOWN', async (t) => {
+  const { d, fake } = deps(t, {})
+  const events: LambdaEvent[] = [{ eventType: 'INVOKE' }, { eventType: 'shutdown' }]
+  fake.registered.nextEvent = async () => {
+    fake.calls.push('next')
+    return events.shift()!
+  }
+  t.equal(await runLifecycle(d), 0, 'lower-case shutdown is SHUTDOWN too')
+  t.same(fake.calls, ['register:wait-for-init:SHUTDOWN', 'next', 'next'])
+})
+
+t.test('the outcome line is one record: failed carries the held time and the sanitized reason', async (t) => {
+  const { d, log, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
+  const run = runLifecycle(d)
+  await new Promise((r) => setTimeout(r, 50))
+  await exchange(socketPath, ['error: bad\u0007thing\n'])
+  t.equal(await run, 1)
+  const [line] = outcomes(log)
+  t.equal(line.level, 'ERROR')
+  t.match(line.message, /^init outcome=failed held=\d+ms: the function reported: bad thing$/, 'one line, the control character made safe')
+  t.equal(line.fields?.outcome, 'failed')
+  t.type(line.fields?.heldMs, 'number')
+})
+
+t.test('init/error that never answers: gives up after INIT_ERROR_WAIT_MS and exits 1', async (t) => {
+  const { d, fake, log, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
+  fake.registered.initError = () => new Promise(() => {})
+  const run = runLifecycle(d)
+  await new Promise((r) => setTimeout(r, 50))
+  await exchange(socketPath, ['error: db down\n'])
+  const started = Date.now()
+  t.equal(await run, 1)
+  const waited = Date.now() - started
+  t.ok(waited >= INIT_ERROR_WAIT_MS - 50 && waited < INIT_ERROR_WAIT_MS + 2000, `gave up after ${waited} ms`)
+  t.match(log.lines.at(-1)?.message, /init\/error not answered within 1000 ms/)
+})
+
+t.test('a stop signal during the hold: logged, socket removed by its one owner, exit 0 without event/next', async (t) => {
+  let stop: (signal: string) => void = () => {}
+  const { d, fake, log, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' }, { onTerminate: (s) => (stop = s) })
+  const run = runLifecycle(d)
+  await new Promise((r) => setTimeout(r, 50))
+  t.ok(fs.existsSync(socketPath), 'listening while held')
+  stop('SIGTERM')
+  t.equal(await run, 0)
+  t.notOk(fs.existsSync(socketPath), 'socket removed')
+  t.match(log.lines.at(-1)?.message, /^SIGTERM received after \d+ ms; exiting$/)
+  t.notOk(fake.calls.includes('next'), 'no event/next')
+})
+
+t.test('a socket owned by someone else is never deleted, on any exit path', async (t) => {
+  const { d, fake, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
+  const other = net.createServer()
+  await new Promise<void>((r) => other.listen(socketPath, r))
+  t.teardown(() => other.close())
+  fake.registerError = new Error('register answered HTTP 500')
+  t.equal(await runLifecycle(d), 1)
+  t.ok(fs.existsSync(socketPath), "the other process's socket is still there")
 })
