@@ -124,7 +124,8 @@ t.test('answers: already failed, already released, unknown message → too-late,
 
   const picky = await startRealListener(t, sockIn(t))
   const unknown = collectLog()
-  t.equal(await sendSignal('ready now', { socketPath: picky.path, env: holdingEnv(), retryMs: 0, log: unknown.log }), 'too-late')
+  // (`ready now` would be the named gate "now", docs/gates-and-metrics.md; `now!` is no gate name.)
+  t.equal(await sendSignal('ready now!', { socketPath: picky.path, env: holdingEnv(), retryMs: 0, log: unknown.log }), 'too-late')
   t.match(unknown.lines.join('\n'), `answered ${answerOf(REPLY_UNKNOWN)}`)
   t.same(picky.signals, [])
 })

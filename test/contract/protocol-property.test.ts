@@ -121,8 +121,10 @@ t.test('ready in any case with any padding is ready, over the socket too', async
 t.test('a keyword followed by anything else is not a signal and never settles the listener', async (t) => {
   const dir = tempDir(t, 'wfi-prop-')
   let run = 0
-  // "ready" or "error" then a non-space, non-colon character and more: "ready now", "errors", "ready!".
-  const nearMiss = fc.tuple(anyCase('ready'), fc.constantFrom(' now', '!', 's', ' ok', '.', '\u00a0x', ' \u0000'), fc.string({ maxLength: 10 }))
+  // "ready" or "error" then a non-space, non-colon character and more: "ready now!", "errors", "ready!".
+  // (`ready <gate name>` is a named readiness gate, docs/gates-and-metrics.md: a near miss after
+  // "ready " is a word no gate name can be, so every glue below carries a character outside it.)
+  const nearMiss = fc.tuple(anyCase('ready'), fc.constantFrom(' now!', '!', 's', ' ok?', '.', '\u00a0x', ' \u0000'), fc.string({ maxLength: 10 }))
     .map(([w, glue, rest]) => `${w}${glue}${rest}`)
   const errorNearMiss = fc.tuple(anyCase('error'), fc.constantFrom('s', ' now', '-', '!', '_x'), fc.string({ maxLength: 10 }))
     .map(([w, glue, rest]) => `${w}${glue}${rest}`)

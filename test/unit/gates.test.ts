@@ -12,6 +12,8 @@ import {
   formatReady, formatUnknownGateReply, isUnknownGateReply, isValidGateName, MAX_MESSAGE_BYTES, parseMessage, Signal,
 } from '../../protocol/signal-protocol'
 import { exchange, recordingLogger, shortTempDir } from './helpers'
+import fc from 'fast-check'
+import { anyCase } from '../contract/arbitraries'
 
 t.test('parseGates: comma-separated names, whitespace around them ignored', async (t) => {
   t.same(parseGates(undefined), { gates: [] })
@@ -62,6 +64,18 @@ t.test('protocol: ready <gate> (keyword case-insensitive, name exact) and format
   t.notOk(isValidGateName(''))
   t.notOk(isValidGateName('a b'))
   t.notOk(isValidGateName(7))
+})
+
+t.test('protocol (property): any valid name after any-case "ready" parses as that gate, exactly', async (t) => {
+  const nameChar = fc.constantFrom(...'ABCXYZabcxyz0189_.-')
+  const name = fc.string({ unit: nameChar, minLength: 1, maxLength: 64 })
+  const gap = fc.string({ unit: fc.constantFrom(' ', '\t'), minLength: 1, maxLength: 3 })
+  const result = fc.check(fc.property(anyCase('ready'), gap, name, (keyword, space, gate) => {
+    const parsed = parseMessage(`${keyword}${space}${gate}\n`)
+    return parsed.kind === 'ready' && parsed.gate === gate && parseMessage(formatReady(gate)).kind === 'ready'
+  }), { numRuns: 500 })
+  t.notOk(result.failed, result.counterexample ? `counterexample ${JSON.stringify(result.counterexample)}` : 'no counterexample')
+  t.equal(result.numRuns, 500)
 })
 
 t.test('protocol: the unknown-gate reply names the gate and the configured ones, within the message limit', async (t) => {
