@@ -1,8 +1,9 @@
 // Argument parsing for `npm run sandbox -- …` (interface fixed by issue #2).
 import type { RunOptions } from './index'
+import { MODES, type Mode } from './types'
 
 export const USAGE = `usage: npm run sandbox -- --function DIR [--handler index.handler] [--layer ZIP_OR_DIR]...
-       [--env K=V]... [--mode on-demand|provisioned] [--idle MS] [--invokes N] [--payload JSON]
+       [--env K=V]... [--mode on-demand|provisioned|managed-instances|rie] [--idle MS] [--invokes N] [--payload JSON]
        [--init-timeout MS] [--json]`
 
 export class UsageError extends Error {}
@@ -41,8 +42,8 @@ export function parseArgs(argv: string[]): CliArgs {
       }
       case '--mode': {
         const m = need()
-        if (m !== 'on-demand' && m !== 'provisioned') throw new UsageError(`--mode: expected on-demand or provisioned, got ${JSON.stringify(m)}`)
-        run.mode = m
+        if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`--mode: expected ${MODES.join(', ')}, got ${JSON.stringify(m)}`)
+        run.mode = m as Mode
         break
       }
       case '--idle': run.idleMs = int(flag, need(), 0); break
