@@ -42,7 +42,7 @@ export function parseArgs(argv: string[]): CliArgs {
       }
       case '--mode': {
         const m = need()
-        if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`--mode: expected ${MODES.join(', ')}, got ${JSON.stringify(m)}`)
+        if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`--mode: expected ${MODES.slice(0, -1).join(', ')} or ${MODES[MODES.length - 1]}, got ${JSON.stringify(m)}`)
         run.mode = m as Mode
         break
       }
