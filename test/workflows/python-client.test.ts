@@ -10,7 +10,7 @@ import { buildPythonPackage, extraPythons, python3, ROOT } from './python-helper
 
 const python = python3()
 if (!python) {
-  t.skip('python3 not installed')
+  t.plan(0, 'python3 not installed')
 } else {
   const pkg = buildPythonPackage(t)
   const env = { ...process.env, PYTHONPATH: pkg, PYTHONDONTWRITEBYTECODE: '1' }
