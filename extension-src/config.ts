@@ -1,7 +1,7 @@
 // Reads and validates the extension's environment. Pure: takes the environment and returns the
 // configuration plus every problem found, so that tests can drive it and main decides how to log.
 
-import { emulatorCapFor, EmulatorCap, initBudgetFor, InitBudget } from './init-budget'
+import { emulatorCapFor, EmulatorCap, functionTimeoutSecondsFor, initBudgetFor, InitBudget } from './init-budget'
 import { DEFAULT_SOCKET_PATH } from '../protocol/signal-protocol'
 
 export { DEFAULT_SOCKET_PATH }
@@ -106,10 +106,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       level: 'warn',
       variable: 'WARMING_TIMEOUT',
       message:
-        `WARMING_TIMEOUT=${holdMs} does not fit AWS_LAMBDA_FUNCTION_TIMEOUT=${seconds} (s): no ` +
+        `WARMING_TIMEOUT=${holdMs} does not fit AWS_LAMBDA_FUNCTION_TIMEOUT=${seconds} (seconds): no ` +
         'AWS_LAMBDA_INITIALIZATION_TYPE, so this is an emulator (sam local, Runtime Interface Emulator) that counts ' +
         `Init against the function timeout; ${emulator.maxHoldMs > 0 ? `holding at most ${emulator.maxHoldMs} ms ${keep}` : `not holding Init ${keep}`}. ` +
-        'Raise the function timeout to at least WARMING_TIMEOUT plus the handler\'s time',
+        `A function timeout of ${functionTimeoutSecondsFor(holdMs)} s or more holds the whole WARMING_TIMEOUT`,
     })
     holdMs = emulator.maxHoldMs > 0 ? emulator.maxHoldMs : null
   } else if (holdMs !== null && holdMs > budget.maxHoldMs) {

@@ -69,3 +69,11 @@ export function emulatorCapFor(functionTimeoutMs: number): EmulatorCap {
   const handlerShareMs = Math.max(MIN_HANDLER_SHARE_MS, Math.ceil(functionTimeoutMs / 3))
   return { functionTimeoutMs, handlerShareMs, maxHoldMs: Math.max(0, functionTimeoutMs - handlerShareMs) }
 }
+
+/** The smallest function timeout, in whole seconds, under which an emulator lets a hold of
+ *  `holdMs` through uncapped (what to tell the user to set). */
+export function functionTimeoutSecondsFor(holdMs: number): number {
+  let seconds = Math.max(1, Math.ceil(Math.max(holdMs + MIN_HANDLER_SHARE_MS, holdMs * 1.5) / 1000))
+  while (emulatorCapFor(seconds * 1000).maxHoldMs < holdMs) seconds++ // rounding guard
+  return seconds
+}

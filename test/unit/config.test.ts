@@ -119,6 +119,7 @@ t.test('emulator (no init type): the hold leaves the handler a third of the time
   t.match(r.problems[0].message, /WARMING_TIMEOUT=5000/)
   t.match(r.problems[0].message, /AWS_LAMBDA_FUNCTION_TIMEOUT=3\b/)
   t.match(r.problems[0].message, /holding at most 2000 ms/)
+  t.match(r.problems[0].message, /function timeout of 8 s or more/)
 
   const thirty = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '30', WARMING_TIMEOUT: '25000' })
   t.equal(thirty.config.holdMs, 9000, '30 s timeout would allow 20 s, but the 9 s cap for an unknown type still binds')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { emulatorCapFor, initBudgetFor, MIN_HANDLER_SHARE_MS } from '../../extension-src/init-budget'
+import { emulatorCapFor, functionTimeoutSecondsFor, initBudgetFor, MIN_HANDLER_SHARE_MS } from '../../extension-src/init-budget'
 
 t.test('emulator cap: the handler keeps max(1 s, a third of the timeout)', async (t) => {
   t.same(emulatorCapFor(3000), { functionTimeoutMs: 3000, handlerShareMs: 1000, maxHoldMs: 2000 })
@@ -29,4 +29,14 @@ t.test('initialization types', async (t) => {
   t.equal(initBudgetFor('').initializationType, 'unknown')
   t.equal(initBudgetFor('snap-start').maxHoldMs, 125_000)
   t.equal(initBudgetFor('on-demand').maxHoldMs, 9000)
+})
+
+t.test('the advised function timeout is the smallest that lets the whole hold through', async (t) => {
+  t.equal(functionTimeoutSecondsFor(5000), 8, '5 s hold → 8 s timeout (5 s + a third of 8 s)')
+  t.equal(functionTimeoutSecondsFor(1000), 2)
+  for (let hold = 1; hold <= 60_000; hold += 997) {
+    const s = functionTimeoutSecondsFor(hold)
+    if (emulatorCapFor(s * 1000).maxHoldMs < hold) t.fail(`${hold} ms: ${s} s is too short`)
+    if (s > 1 && emulatorCapFor((s - 1) * 1000).maxHoldMs >= hold) t.fail(`${hold} ms: ${s - 1} s would do`)
+  }
 })
