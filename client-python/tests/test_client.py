@@ -196,6 +196,20 @@ class ClientTest(unittest.TestCase):
         self._wait(lambda: results)
         self.assertEqual(f.messages, [b"ready\n"])
 
+    def test_hold_init_until_async_function_and_partial(self):
+        import functools
+
+        f = self.fake()
+
+        async def warm(x=1):
+            await asyncio.sleep(0.01)
+            return x
+
+        self.assertEqual(wfi.hold_init_until(warm, **self.opts()).result(5), 1)
+        self.assertEqual(wfi.hold_init_until(functools.partial(warm, 2), **self.opts()).result(5), 2)
+        self._wait(lambda: len(f.messages) == 2)
+        self.assertEqual(f.messages, [b"ready\n", b"ready\n"])
+
     def test_hold_init_until_coroutine_inside_a_running_loop(self):
         f = self.fake()
 

@@ -14,9 +14,9 @@ _SIGNAL_OPTIONS = ("socket_path", "retry_ms", "attempt_timeout_ms", "env", "log"
 
 
 def hold_init_until(work, on_result=None, **options):
-    """work: a callable (run in a daemon thread), a coroutine (run on the event loop running in
-    this thread, else on a fresh one in a daemon thread) or a concurrent.futures.Future already
-    under way. Returns a Future: .result() gives the work's value or raises its exception.
+    """work: a callable (run in a daemon thread), a coroutine or an async function (run on the
+    event loop running in this thread, else on a fresh one in a daemon thread) or a
+    concurrent.futures.Future already under way. Returns a Future: .result() gives the work's value or raises its exception.
     Never raises itself."""
     future = _start(work)
     future.add_done_callback(lambda f: _report(f, on_result, options))
@@ -29,6 +29,8 @@ def _start(work):
             return work
         if inspect.iscoroutine(work):
             return _start_coroutine(work)
+        if inspect.iscoroutinefunction(work):  # hold_init_until(warm_up) for an async def
+            return _start_coroutine(work())
         if callable(work):
             future = concurrent.futures.Future()
             future.set_running_or_notify_cancel()
@@ -60,6 +62,8 @@ def _start_coroutine(coro):
 def _run(fn, future):
     try:
         value = fn()
+        if inspect.iscoroutine(value):  # a callable that returned a coroutine (functools.partial of an async def)
+            value = asyncio.run(value)
     except BaseException as e:  # noqa: B902 (SystemExit in the work is a failed init too)
         future.set_exception(e)
     else:
