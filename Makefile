@@ -39,7 +39,7 @@ test: layer ## Build the layer, type-check the project (client/types included), 
 run-local: layer ## Run the built layer in the local Lambda sandbox
 	$(RUN_TS) test/sandbox/run-local.ts
 
-bench: layer ## Benchmark the built layer against the reference extension
+bench: layer ## Benchmark the built layer against the floor (plain script on the same Node) and the reference extension
 	$(RUN_TS) bench/bench.ts
 
 soak: layer ## Long-running soak test of the built layer
@@ -63,7 +63,7 @@ clean-cache: ## Remove the cached Node downloads (WAIT_FOR_INIT_CACHE, default ~
 
 help: ## List targets and variables
 	@echo "Targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-13s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-15s %s\n", $$1, $$2 }'
 	@echo
 	@echo "Variables (make VAR=value ...):"
 	@echo "  ARCH=x86_64|arm64            architecture to build/publish (default x86_64)"
