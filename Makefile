@@ -15,15 +15,19 @@ export ARCH LAYER_NAME NODE_VERSION SEA_EXEC_ARGV SEA_EXEC_ARGV_EXTENSION SEA_US
        S3_BUCKET S3_PREFIX PUBLIC ORG_ID PRINCIPAL COMPATIBLE_RUNTIMES MAX_DIRECT_UPLOAD_BYTES AWS_CLI
 
 .DEFAULT_GOAL := layer
-.PHONY: layer layers test clean clean-cache help run-local bench soak publish publish-all test-deps
+.PHONY: layer layers client-package test clean clean-cache help run-local bench soak publish publish-all test-deps
 
 # npm ci only when node_modules is missing or older than package-lock.json.
 node_modules/.package-lock.json: package-lock.json
 	npm ci
 	@touch $@
 
-layer: node_modules/.package-lock.json ## Build dist/wait-for-init-ARCH.zip and its tree (no-op when inputs are unchanged)
+layer: node_modules/.package-lock.json ## Build dist/wait-for-init-ARCH.zip and its tree (no-op when inputs are unchanged), and the client tarball
 	$(RUN_TS) build-scripts/build.ts --arch $(ARCH)
+	$(RUN_TS) build-scripts/client-package.ts
+
+client-package: node_modules/.package-lock.json ## Pack the Node client as dist/wait-for-init-VERSION.tgz (npm install it for bundled functions)
+	$(RUN_TS) build-scripts/client-package.ts
 
 layers: node_modules/.package-lock.json ## Build both architectures
 	$(RUN_TS) build-scripts/build.ts --arch x86_64
@@ -35,7 +39,7 @@ test: layer ## Build the layer, type-check the project (client/types included), 
 run-local: layer ## Run the built layer in the local Lambda sandbox
 	$(RUN_TS) test/sandbox/run-local.ts
 
-bench: layer ## Benchmark the built layer against the reference extension
+bench: layer ## Benchmark the built layer against the floor (plain script on the same Node) and the reference extension
 	$(RUN_TS) bench/bench.ts
 
 soak: layer ## Long-running soak test of the built layer
@@ -59,7 +63,7 @@ clean-cache: ## Remove the cached Node downloads (WAIT_FOR_INIT_CACHE, default ~
 
 help: ## List targets and variables
 	@echo "Targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-13s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-15s %s\n", $$1, $$2 }'
 	@echo
 	@echo "Variables (make VAR=value ...):"
 	@echo "  ARCH=x86_64|arm64            architecture to build/publish (default x86_64)"

@@ -16,6 +16,7 @@ import { BuildConfig, buildConfigFromEnv, cacheDir, pinsFile, readPins } from '.
 import { BuildError } from './errors'
 import { CLIENT_PATH, EXTENSION_PATH, buildClientPackage, zipInputsFromTree } from './layer'
 import { withLock } from './lock'
+import { PYTHON_CLIENT_PATH, PYTHON_CLIENT_SOURCE, buildPythonClient } from './python-client'
 import { NodeBinary, fetchNodeBinary } from './node-binary'
 import { buildSea } from './sea'
 import { writeZip } from './zip'
@@ -90,7 +91,7 @@ function inputsHash(root: string, extra: { files: string[]; values: unknown }): 
       else files.push(abs)
     }
   }
-  for (const d of ['protocol', 'extension-src', 'client', 'build-scripts']) walk(path.join(root, d))
+  for (const d of ['protocol', 'extension-src', 'client', PYTHON_CLIENT_SOURCE, 'build-scripts']) walk(path.join(root, d))
   files.push(path.join(root, 'package.json'), path.join(root, 'package-lock.json'), ...extra.files)
   for (const f of files) {
     h.update(path.relative(root, f) + '\0')
@@ -171,7 +172,10 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
     fs.rmSync(treeTmp, { recursive: true, force: true })
     fs.mkdirSync(path.join(treeTmp, path.dirname(EXTENSION_PATH)), { recursive: true })
 
-    if (args.client) await step('client', async () => buildClientPackage(root, path.join(treeTmp, CLIENT_PATH)))
+    if (args.client) {
+      await step('client', async () => buildClientPackage(root, path.join(treeTmp, CLIENT_PATH)))
+      await step('pythonClient', async () => buildPythonClient(root, path.join(treeTmp, PYTHON_CLIENT_PATH)))
+    }
 
     const major = config.nodeVersion.split('.')[0]
     const bundled = await step('bundle', () =>

@@ -1,6 +1,8 @@
 // Lays out the layer tree that Lambda unpacks into /opt (spec §2.1):
 //   extensions/wait-for-init               the SEA (0755: Lambda starts every executable there, spec §2.2)
 //   nodejs/node_modules/wait-for-init/     the optional client package (on NODE_PATH in Node runtimes)
+//   python/wait_for_init/                  the Python client (/opt/python is on sys.path in Python
+//                                          runtimes), written by python-client.ts with the Node client
 // and turns a tree into zip entries with normalised modes, so the umask cannot change the zip.
 import fs from 'node:fs'
 import path from 'node:path'

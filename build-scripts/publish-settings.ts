@@ -4,11 +4,21 @@ import { ArchInfo } from './arch'
 import { BuildError } from './errors'
 
 /**
- * Runtimes on Amazon Linux 2023. The embedded Node 24 binary needs glibc >= 2.28 (its symbol
- * versions go up to GLIBC_2.28); AL2023 has 2.34, Amazon Linux 2 only 2.26, so AL2-based
- * runtimes (nodejs18.x, python3.9-3.11, java8.al2-17, provided.al2) cannot run it.
+ * The managed runtimes on Amazon Linux 2023 that accept new functions, from AWS's table
+ * "Lambda runtimes" (docs/runtimes.md has the table this was read from and the date).
+ * The embedded Node 24 binary needs glibc >= 2.28 (its symbol versions go up to GLIBC_2.28);
+ * AL2023 has 2.34, Amazon Linux 2 only 2.26, so AL2-based runtimes (nodejs18.x, python3.9-3.11,
+ * java8.al2, java11, java17, provided.al2) cannot run it. nodejs20.x runs it too, but was
+ * deprecated on 30 Apr 2026, and the list is capped at 15 (MAX_RUNTIMES).
  */
-export const DEFAULT_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'python3.12', 'python3.13', 'java21', 'provided.al2023']
+export const DEFAULT_RUNTIMES = [
+  'nodejs22.x', 'nodejs24.x',
+  'python3.12', 'python3.13', 'python3.14',
+  'java8.al2023', 'java11.al2023', 'java17.al2023', 'java21', 'java25',
+  'dotnet8', 'dotnet10',
+  'ruby3.3', 'ruby3.4',
+  'provided.al2023',
+]
 /** PublishLayerVersion accepts at most 15 CompatibleRuntimes. */
 export const MAX_RUNTIMES = 15
 /** Lambda's limit for a zip sent in the request itself; larger ones must come from S3. */

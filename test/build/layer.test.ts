@@ -6,6 +6,7 @@ import path from 'node:path'
 import t from 'tap'
 import { EM_X86_64, readElfHeader } from '../../build-scripts/elf'
 import { readZip } from '../../build-scripts/zip'
+import { buildPythonClient, PYTHON_CLIENT_PATH } from '../../build-scripts/python-client'
 import { DIST, ROOT, TEST_OUT, buildScript, ensureLayer, head, run, runTs, sha256File } from './helpers'
 
 const EXT = 'extensions/wait-for-init'
@@ -37,6 +38,9 @@ t.test('make layer writes the zip and tree with exactly the expected entries', a
   if (client.length) {
     expected.push('nodejs/', 'nodejs/node_modules/', 'nodejs/node_modules/wait-for-init/')
     expected.push(...client.map((f) => `nodejs/node_modules/wait-for-init/${f}`))
+    // The Python client comes with the Node one (build-scripts/python-client.ts).
+    const python = buildPythonClient(ROOT, path.join(TEST_OUT, 'python-listing', 'wait_for_init'))
+    expected.push('python/', `${PYTHON_CLIENT_PATH}/`, ...python.map((f) => `${PYTHON_CLIENT_PATH}/${f}`))
   }
   t.same(entries.map((e) => e.name).sort(), expected.sort(), 'entry names')
   t.same(

@@ -39,7 +39,7 @@ t.test('parseArgs: errors name the flag and the value', async (t) => {
     [['--function', 'f', '--invokes=-1'], /--invokes: expected an integer >= 0, got "-1"/],
     [['--function', 'f', '--invokes', '-1'], /Option '--invokes' argument is ambiguous/],
     [['--function', 'f', '--init-timeout', '0'], /--init-timeout: expected an integer >= 1, got "0"/],
-    [['--function', 'f', '--mode', 'fast'], /--mode: expected on-demand or provisioned, got "fast"/],
+    [['--function', 'f', '--mode', 'fast'], /--mode: expected on-demand, provisioned, managed-instances or rie, got "fast"/],
     [['--function', 'f', '--payload', '{bad'], /--payload: not valid JSON .*"\{bad"/],
     [['--function', 'f', '--env', 'NOVALUE'], /--env: expected K=V, got "NOVALUE"/],
     [['--function', 'f', '--frobnicate'], /Unknown option '--frobnicate'/],

@@ -1,11 +1,12 @@
-// Argument parsing for `npm run sandbox -- …` (interface fixed by issue #2).
+// Argument parsing for `npm run sandbox -- …`; tests and docs/sandbox.md rely on this interface.
 import { parseOptions, UsageError } from '../../build-scripts/cli'
 import type { RunOptions } from './index'
+import { MODES, type Mode } from './types'
 
 export { UsageError }
 
 export const USAGE = `usage: npm run sandbox -- --function DIR [--handler index.handler] [--layer ZIP_OR_DIR]...
-       [--env K=V]... [--mode on-demand|provisioned] [--idle MS] [--invokes N] [--payload JSON]
+       [--env K=V]... [--mode on-demand|provisioned|managed-instances|rie] [--idle MS] [--invokes N] [--payload JSON]
        [--init-timeout MS] [--json]`
 
 export interface CliArgs { run: RunOptions; json: boolean; help: boolean }
@@ -37,8 +38,8 @@ export function parseArgs(argv: string[]): CliArgs {
     run.env![kv.slice(0, k)] = kv.slice(k + 1)
   }
   if (v.mode !== undefined) {
-    if (v.mode !== 'on-demand' && v.mode !== 'provisioned') throw new UsageError(`--mode: expected on-demand or provisioned, got ${JSON.stringify(v.mode)}`)
-    run.mode = v.mode
+    if (!(MODES as readonly string[]).includes(v.mode)) throw new UsageError(`--mode: expected ${MODES.slice(0, -1).join(', ')} or ${MODES[MODES.length - 1]}, got ${JSON.stringify(v.mode)}`)
+    run.mode = v.mode as Mode
   }
   if (v.idle !== undefined) run.idleMs = int('--idle', v.idle, 0)
   if (v.invokes !== undefined) run.invokes = int('--invokes', v.invokes, 0)

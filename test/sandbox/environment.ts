@@ -30,7 +30,10 @@ export interface EnvInput {
   functionVersion: string
   memoryMb: number
   region: string
-  initType: 'on-demand' | 'provisioned-concurrency'
+  /** null: left out, as emulators do (spec §11) */
+  initType: 'on-demand' | 'provisioned-concurrency' | 'lambda-managed-instances' | null
+  /** set: AWS_LAMBDA_FUNCTION_TIMEOUT (seconds) in every environment, as the RIE does (spec §11) */
+  functionTimeoutS?: number
   logStreamName: string
   /** sandbox paths as the processes see them */
   taskRoot: string
@@ -54,8 +57,9 @@ export function buildEnvironments(i: EnvInput): { runtime: Record<string, string
     AWS_LAMBDA_FUNCTION_NAME: i.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: i.functionVersion,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(i.memoryMb),
-    AWS_LAMBDA_INITIALIZATION_TYPE: i.initType,
   }
+  if (i.initType !== null) shared.AWS_LAMBDA_INITIALIZATION_TYPE = i.initType
+  if (i.functionTimeoutS !== undefined) shared.AWS_LAMBDA_FUNCTION_TIMEOUT = String(i.functionTimeoutS)
   const runtime: Record<string, string> = {
     NODE_PATH: [`${i.opt}/nodejs/node20/node_modules`, `${i.opt}/nodejs/node_modules`, `${i.runtimeDir}/node_modules`, i.runtimeDir, i.taskRoot].join(':'),
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',

@@ -24,7 +24,7 @@ export async function runSandbox(opts: RunOptions): Promise<SandboxReport> {
   if (!(idleMs >= 0)) throw new Error(`idleMs must be >= 0, got ${JSON.stringify(opts.idleMs)}`)
   const sb = new Sandbox(opts)
   try {
-    await sb.init()
+    if (opts.mode !== 'rie') await sb.init() // the RIE runs Init inside the first invoke
     if (idleMs > 0) await sb.idle(idleMs)
     for (let i = 0; i < invokes; i++) await sb.invoke(opts.payload)
     await sb.shutdown('spindown')

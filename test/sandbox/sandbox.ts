@@ -20,8 +20,9 @@ import { ExtensionRecord, Generation, type Fatal, type InvokeState } from './rec
 import { buildReport } from './report'
 import { bootstrapCode } from './runtime-build'
 import { functionArn, offerInvoke } from './runtime-api'
+import { MODES } from './types'
 import type {
-  ApiCallRecord, FreezeRecord, InitResult, InvokeResult, LogLine, PostedError, SandboxOptions,
+  ApiCallRecord, FreezeRecord, InitResult, InvokeResult, LogLine, Mode, PostedError, SandboxOptions,
   SandboxReport, ShutdownReason, ShutdownResult,
 } from './types'
 
@@ -34,8 +35,9 @@ interface Resolved {
   handler: string
   layers: string[]
   env: Record<string, string>
-  mode: 'on-demand' | 'provisioned'
+  mode: Mode
   initTimeoutMs: number
+  hideFunctionTimeout: boolean
   functionTimeoutMs: number
   isolate: boolean | 'auto'
   runtimeCommand: string[] | null
@@ -63,9 +65,15 @@ export function resolveOptions(o: SandboxOptions): Resolved {
   const handler = o.handler ?? 'index.handler'
   if (!/^[^.\s]+(\/[^.\s]+)*\.[A-Za-z_$][\w$.]*$/.test(handler) && !o.runtimeCommand) throw new Error(`handler must look like FILE.EXPORT (e.g. index.handler), got ${JSON.stringify(handler)}`)
   const mode = o.mode ?? 'on-demand'
-  if (mode !== 'on-demand' && mode !== 'provisioned') throw new Error(`mode must be 'on-demand' or 'provisioned', got ${JSON.stringify(o.mode)}`)
+  if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(o.mode)}`)
   const functionTimeoutMs = positiveInt('functionTimeoutMs', o.functionTimeoutMs, 3000)
-  const initTimeoutMs = positiveInt('initTimeoutMs', o.initTimeoutMs, mode === 'provisioned' ? Math.max(130_000, functionTimeoutMs) : 10_000)
+  if (mode === 'rie' && functionTimeoutMs % 1000 !== 0) {
+    throw new Error(`functionTimeoutMs must be whole seconds in rie mode (AWS_LAMBDA_FUNCTION_TIMEOUT is in seconds), got ${functionTimeoutMs}`)
+  }
+  if (o.hideFunctionTimeout !== undefined && mode !== 'rie') throw new Error(`hideFunctionTimeout applies to rie mode only, not ${mode}`)
+  // rie: no Init limit of its own; the invoke's deadline is the only bound (spec §11).
+  const prewarmed = mode === 'provisioned' || mode === 'managed-instances'
+  const initTimeoutMs = positiveInt('initTimeoutMs', o.initTimeoutMs, prewarmed ? Math.max(130_000, functionTimeoutMs) : mode === 'rie' ? functionTimeoutMs : 10_000)
   const isolate = o.isolate ?? 'auto'
   if (isolate !== true && isolate !== false && isolate !== 'auto') throw new Error(`isolate must be true, false or 'auto', got ${JSON.stringify(o.isolate)}`)
   const env = { ...(o.env ?? {}) }
@@ -79,10 +87,12 @@ export function resolveOptions(o: SandboxOptions): Resolved {
   if (!(share >= 0 && share <= 1)) throw new Error(`runtimeShutdownShare must be within 0..1, got ${JSON.stringify(o.runtimeShutdownShare)}`)
   return {
     functionDir, handler, mode, functionTimeoutMs, initTimeoutMs, isolate, env,
+    hideFunctionTimeout: o.hideFunctionTimeout ?? false,
     layers: (o.layers ?? []).map((l) => path.resolve(l)),
     runtimeCommand: o.runtimeCommand ?? null,
     onLog: o.onLog ?? null,
-    freeze: o.freeze ?? true,
+    // Neither the RIE (no SIGSTOP anywhere, spec §11) nor Managed Instances (spec §12) freeze.
+    freeze: o.freeze ?? (mode === 'on-demand' || mode === 'provisioned'),
     functionName: o.functionName ?? (path.basename(functionDir).replace(/[^A-Za-z0-9_-]/g, '-') || 'function'),
     functionVersion: o.functionVersion ?? '$LATEST',
     region: o.region ?? 'us-east-1',
@@ -212,12 +222,15 @@ export class Sandbox {
 
   /** Starts the API server if needed, launches everything and runs Init to completion or failure. */
   init(): Promise<InitResult> {
+    if (this.o.mode === 'rie') {
+      return Promise.reject(new Error('rie mode: the Runtime Interface Emulator runs Init inside the first invoke, never ahead of it (spec §11); call invoke()'))
+    }
     this.initOnce ??= this.exclusive(async () => {
       await this.start()
       const deadline = now() + this.o.initTimeoutMs
       const r = await this.runInit('init', deadline)
       if (r.failed) await this.shutdownInternal(r.timedOut ? 'timeout' : 'failure')
-      else if (this.o.mode === 'provisioned') await this.freeze() // frozen until an invoke is routed here
+      else if (this.o.mode !== 'on-demand') await this.freeze() // frozen until an invoke is routed here (if this mode freezes)
       return r
     })
     return this.initOnce
@@ -237,7 +250,8 @@ export class Sandbox {
     const env = buildEnvironments({
       customer: this.o.env, apiAddress: this.apiAddress, handler: this.o.handler, functionName: this.o.functionName,
       functionVersion: this.o.functionVersion, memoryMb: this.o.memoryMb, region: this.o.region,
-      initType: this.o.mode === 'provisioned' ? 'provisioned-concurrency' : 'on-demand',
+      initType: ({ 'on-demand': 'on-demand', provisioned: 'provisioned-concurrency', 'managed-instances': 'lambda-managed-instances', rie: null } as const)[this.o.mode],
+      functionTimeoutS: this.o.mode === 'rie' && !this.o.hideFunctionTimeout ? this.o.functionTimeoutMs / 1000 : undefined,
       logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${this.o.functionVersion}]${randomUUID().replace(/-/g, '')}`,
       taskRoot: this.paths.task, runtimeDir: this.paths.runtimeDir, opt: this.paths.opt, runtimeBin: this.paths.runtimeBin,
     })
@@ -353,7 +367,7 @@ export class Sandbox {
     const res: InvokeResult = {
       requestId, ok: false, startedAt, deadlineMs, initInline: false, deliveredAt: null, responseAt: null,
       runtimeDoneAt: null, completedAt: null, responseMs: null, durationMs: 0, extensionOverheadMs: 0,
-      timedOut: false, failed: false, resetReason: null,
+      timedOut: false, failed: false, resetReason: null, httpStatus: null,
     }
     this.invokes.push(res)
     await this.thaw()
@@ -427,6 +441,7 @@ export class Sandbox {
   }
 
   private async endInvoke(res: InvokeResult, reset: ShutdownReason | null): Promise<InvokeResult> {
+    if (this.o.mode === 'rie') this.rieAnswer(res)
     res.durationMs = (res.completedAt ?? now()) - res.startedAt
     this.platformLog(`END\tRequestId: ${res.requestId}`)
     this.platformLog(`REPORT\tRequestId: ${res.requestId}\tDuration: ${res.durationMs.toFixed(2)} ms${res.initInline && res.init ? `\tInit Duration: ${res.init.durationMs.toFixed(2)} ms` : ''}${res.error ? `\tError Type: ${res.error.errorType}` : ''}`)
@@ -439,6 +454,20 @@ export class Sandbox {
       await this.freeze() // step 7: nothing pending
     }
     return res
+  }
+
+  /** What the RIE's HTTP caller gets (spec §11): 502 and nothing else after a failed Init; the
+   *  timeout as plain text; otherwise 200 with what the runtime posted. */
+  private rieAnswer(res: InvokeResult): void {
+    if (res.initInline && res.init?.failed && !res.init.timedOut) {
+      res.httpStatus = 502
+      res.rawResponse = ''
+    } else if (res.timedOut) {
+      res.httpStatus = 200
+      res.rawResponse = `Task timed out after ${(this.o.functionTimeoutMs / 1000).toFixed(2)} seconds`
+    } else {
+      res.httpStatus = 200
+    }
   }
 
   // ---- Freeze (spec §7) ---------------------------------------------------------------------
@@ -513,6 +542,10 @@ export class Sandbox {
     for (const e of gen.externals) {
       if (!e.alive) continue
       e.shutdownStartAt = now()
+      // The RIE hands SHUTDOWN only to an extension waiting in event/next; one still holding
+      // Init gets nothing and is SIGKILLed at the deadline (spec §11).
+      const reachable = this.o.mode !== 'rie' || e.pending !== null
+      if (!reachable) continue
       if (e.subscribed('SHUTDOWN') && e.registerAt !== null) {
         e.shutdownDelivered = true
         deliver(e, { kind: 'SHUTDOWN', headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body })

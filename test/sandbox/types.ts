@@ -9,7 +9,16 @@ export interface LogLine {
   text: string
 }
 
-export type Mode = 'on-demand' | 'provisioned'
+/**
+ * on-demand, provisioned: Lambda's initialization types. managed-instances: Lambda Managed
+ * Instances (spec §12): AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances, Init ahead of
+ * traffic bounded by max(130 s, function timeout), no freeze. rie: AWS's Runtime Interface
+ * Emulator, what `sam local` runs (spec §11): no AWS_LAMBDA_INITIALIZATION_TYPE,
+ * AWS_LAMBDA_FUNCTION_TIMEOUT in every environment, Init only inside the first invoke and
+ * counted against the function timeout, no freeze, a holding extension SIGKILLed at a reset.
+ */
+export type Mode = 'on-demand' | 'provisioned' | 'managed-instances' | 'rie'
+export const MODES: readonly Mode[] = ['on-demand', 'provisioned', 'managed-instances', 'rie']
 export type ShutdownReason = 'spindown' | 'timeout' | 'failure'
 
 export interface SandboxOptions {
@@ -21,18 +30,24 @@ export interface SandboxOptions {
   layers?: string[]
   /** function configuration variables */
   env?: Record<string, string>
-  /** sets AWS_LAMBDA_INITIALIZATION_TYPE (on-demand | provisioned-concurrency); default on-demand */
+  /** sets AWS_LAMBDA_INITIALIZATION_TYPE (on-demand | provisioned-concurrency |
+   *  lambda-managed-instances; none in rie mode); default on-demand. See Mode. */
   mode?: Mode
-  /** Init time limit; default 10000 on-demand, max(130000, functionTimeoutMs) provisioned (spec §6) */
+  /** Init time limit; default 10000 on-demand, max(130000, functionTimeoutMs) provisioned and
+   *  managed-instances (spec §6, §12); rie mode has none (the invoke's deadline bounds Init) */
   initTimeoutMs?: number
-  /** invoke deadline (function timeout); default 3000 */
+  /** invoke deadline (function timeout); default 3000; whole seconds in rie mode */
   functionTimeoutMs?: number
+  /** rie mode only: leave AWS_LAMBDA_FUNCTION_TIMEOUT out of the environment (a control
+   *  experiment: an extension that cannot see the timeout) */
+  hideFunctionTimeout?: boolean
   /** default 'auto' = private mount namespace when root on Linux, else plain folders */
   isolate?: boolean | 'auto'
   /** replaces the built-in Node runtime bootstrap (argv; first element is the executable) */
   runtimeCommand?: string[]
   onLog?: (line: LogLine) => void
-  /** SIGSTOP the sandbox between events (spec §7); default true. false only for control experiments. */
+  /** SIGSTOP the sandbox between events (spec §7); default true (false in rie and
+   *  managed-instances modes, which never freeze). false only for control experiments. */
   freeze?: boolean
   functionName?: string
   functionVersion?: string
@@ -143,6 +158,9 @@ export interface InvokeResult {
   timedOut: boolean
   failed: boolean
   resetReason: ShutdownReason | null
+  /** rie mode: the HTTP status the RIE's caller gets (200, also for a timeout and a function
+   *  error; 502 with an empty rawResponse after a failed Init, spec §11); null in other modes */
+  httpStatus: number | null
 }
 
 export interface ShutdownResult {

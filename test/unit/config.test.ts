@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseConfig, parseWarmingTimeout, validateSocketPath, DEFAULT_SOCKET_PATH, MAX_WARMING_TIMEOUT_MS } from '../../extension-src/config'
+import { parseConfig, parseFunctionTimeout, parseWarmingTimeout, validateSocketPath, DEFAULT_SOCKET_PATH, MAX_WARMING_TIMEOUT_MS } from '../../extension-src/config'
 import { initBudgetFor } from '../../extension-src/init-budget'
 
 const base = { AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' }
@@ -40,10 +40,11 @@ t.test('socket path validation', async (t) => {
 t.test('Init budget per initialization type (spec §6)', async (t) => {
   t.equal(initBudgetFor('on-demand').limitMs, 10_000)
   t.equal(initBudgetFor(undefined).limitMs, 10_000, 'missing → strictest')
-  t.equal(initBudgetFor('lambda-managed-instances').limitMs, 10_000, 'unfamiliar → strictest')
+  t.equal(initBudgetFor('some-future-type').limitMs, 10_000, 'unfamiliar → strictest')
+  t.equal(initBudgetFor('lambda-managed-instances').maxHoldMs, 125_000, 'Managed Instances: 130 s minus 5 s')
   t.equal(initBudgetFor('provisioned-concurrency').limitMs, 130_000)
   t.equal(initBudgetFor('snap-start').limitMs, 130_000)
-  for (const type of ['on-demand', 'provisioned-concurrency']) {
+  for (const type of ['on-demand', 'provisioned-concurrency', 'lambda-managed-instances']) {
     const b = initBudgetFor(type)
     t.ok(b.maxHoldMs > 0 && b.maxHoldMs < b.limitMs, `${type}: hold strictly inside the limit`)
   }
@@ -79,4 +80,78 @@ t.test('parseConfig: missing AWS_LAMBDA_RUNTIME_API is fatal with a clear messag
     t.match(r.fatal!.message, /AWS_LAMBDA_RUNTIME_API=/)
   }
   t.notOk(parseConfig({ AWS_LAMBDA_RUNTIME_API: '[::1]:9001' }).fatal)
+})
+
+t.test('Managed Instances: a two-minute WARMING_TIMEOUT is kept, a longer one capped at 125 s', async (t) => {
+  const lmi = { ...base, AWS_LAMBDA_INITIALIZATION_TYPE: 'lambda-managed-instances' }
+  const two = parseConfig({ ...lmi, WARMING_TIMEOUT: '120000' })
+  t.equal(two.config.holdMs, 120_000)
+  t.same(two.problems, [])
+  const long = parseConfig({ ...lmi, WARMING_TIMEOUT: '600000' })
+  t.equal(long.config.holdMs, 125_000)
+  t.equal(long.problems.length, 1)
+  t.match(long.problems[0].message, /lambda-managed-instances Init allows/)
+})
+
+t.test('AWS_LAMBDA_FUNCTION_TIMEOUT: whole seconds 1..900; anything else named and ignored', async (t) => {
+  t.equal(parseFunctionTimeout(undefined).valueMs, null)
+  t.equal(parseFunctionTimeout(' ').valueMs, null)
+  t.equal(parseFunctionTimeout(' ').problem, undefined)
+  t.equal(parseFunctionTimeout('3').valueMs, 3000)
+  t.equal(parseFunctionTimeout('900').valueMs, 900_000)
+  for (const raw of ['0', '-3', '3.5', '3s', 'abc', '901', '1e3', '0x10']) {
+    const r = parseFunctionTimeout(raw)
+    t.equal(r.valueMs, null, `${raw} → ignored`)
+    t.ok(r.problem!.startsWith(`AWS_LAMBDA_FUNCTION_TIMEOUT=${JSON.stringify(raw)} `), `${raw} → names the variable and value`)
+  }
+})
+
+// The sam local setup of docs/local-development.md: SAM's default 3 s timeout, a 5 s hold.
+const emulator = { ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '3', WARMING_TIMEOUT: '5000' }
+
+t.test('emulator (no init type): the hold leaves the handler a third of the timeout, at least 1 s, one warning', async (t) => {
+  const r = parseConfig(emulator)
+  t.equal(r.config.holdMs, 2000, '3 s timeout → hold 2 s, handler keeps 1 s')
+  t.equal(r.config.requestedHoldMs, 5000)
+  t.equal(r.config.emulator?.functionTimeoutMs, 3000)
+  t.equal(r.problems.length, 1, 'exactly one warning')
+  t.equal(r.problems[0].level, 'warn')
+  t.match(r.problems[0].message, /WARMING_TIMEOUT=5000/)
+  t.match(r.problems[0].message, /AWS_LAMBDA_FUNCTION_TIMEOUT=3\b/)
+  t.match(r.problems[0].message, /holding at most 2000 ms/)
+  t.match(r.problems[0].message, /function timeout of 8 s or more/)
+
+  const thirty = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '30', WARMING_TIMEOUT: '25000' })
+  t.equal(thirty.config.holdMs, 9000, '30 s timeout would allow 20 s, but the 9 s cap for an unknown type still binds')
+  t.equal(thirty.problems.length, 1, 'still one warning')
+  t.match(thirty.problems[0].message, /unknown Init allows/)
+
+  const six = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '6', WARMING_TIMEOUT: '5000' })
+  t.equal(six.config.holdMs, 4000, '6 s → the handler keeps 2 s (a third)')
+
+  const fits = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '10', WARMING_TIMEOUT: '5000' })
+  t.equal(fits.config.holdMs, 5000, 'a hold that fits is not touched')
+  t.same(fits.problems, [])
+
+  const one = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '1', WARMING_TIMEOUT: '5000' })
+  t.equal(one.config.holdMs, null, 'a 1 s timeout leaves nothing to hold')
+  t.match(one.problems[0].message, /not holding Init/)
+})
+
+t.test('real Lambda (init type set) ignores AWS_LAMBDA_FUNCTION_TIMEOUT entirely', async (t) => {
+  for (const type of ['on-demand', 'provisioned-concurrency', 'snap-start', 'lambda-managed-instances']) {
+    const r = parseConfig({ ...emulator, AWS_LAMBDA_FUNCTION_TIMEOUT: 'garbage', AWS_LAMBDA_INITIALIZATION_TYPE: type })
+    t.equal(r.config.holdMs, 5000, `${type}: hold 5 s as asked`)
+    t.equal(r.config.emulator, null)
+    t.same(r.problems, [], `${type}: no warning, not even for a bad AWS_LAMBDA_FUNCTION_TIMEOUT`)
+  }
+})
+
+t.test('emulator with a bad AWS_LAMBDA_FUNCTION_TIMEOUT: named, ignored, the 9 s cap applies', async (t) => {
+  const r = parseConfig({ ...emulator, AWS_LAMBDA_FUNCTION_TIMEOUT: '3s' })
+  t.equal(r.config.holdMs, 5000)
+  t.equal(r.config.emulator, null)
+  t.equal(r.problems.length, 1)
+  t.equal(r.problems[0].variable, 'AWS_LAMBDA_FUNCTION_TIMEOUT')
+  t.match(r.problems[0].message, /AWS_LAMBDA_FUNCTION_TIMEOUT="3s"/)
 })
