@@ -51,6 +51,8 @@ export function protocolModule(): string {
     ['REPLY_TOO_LONG', protocol.REPLY_TOO_LONG],
     ['REPLY_ALREADY_FAILED', protocol.REPLY_ALREADY_FAILED],
     ['REPLY_ALREADY_RELEASED', protocol.REPLY_ALREADY_RELEASED],
+    // A regular expression both Python's re and JavaScript read the same way (ASCII class, bound).
+    ['GATE_NAME_PATTERN', protocol.GATE_NAME_PATTERN.source],
   ]
   const ranges = spaceRanges().map(([a, b]) => `    (0x${a.toString(16).padStart(4, '0')}, 0x${b.toString(16).padStart(4, '0')}),`)
   return [

@@ -13,8 +13,8 @@ Every function returns 'accepted', 'no-extension' or 'too-late' and never raises
 """
 from . import _config, _evidence
 from ._hold import hold_init_until
-from ._message import format_failure, format_message, safe_reason
-from ._signal import ACCEPTED, NO_EXTENSION, TOO_LATE, send_signal
+from ._message import format_failure, format_message, is_valid_gate_name, safe_reason
+from ._signal import ACCEPTED, NO_EXTENSION, TOO_LATE, send_ready, send_signal
 
 __all__ = [
     "signal_ready",
@@ -25,14 +25,16 @@ __all__ = [
     "TOO_LATE",
     "format_failure",
     "safe_reason",
+    "is_valid_gate_name",
 ]
 
 
-def signal_ready(socket_path=None, retry_ms=None, attempt_timeout_ms=None, env=None, log=_config._UNSET):
-    """Tell the extension that initialization finished. Blocks at most retry_ms + attempt_timeout_ms
-    (1 s + 1 s by default). Never raises."""
-    return send_signal(format_message("ready"), socket_path=socket_path, retry_ms=retry_ms,
-                       attempt_timeout_ms=attempt_timeout_ms, env=env, log=log)
+def signal_ready(socket_path=None, retry_ms=None, attempt_timeout_ms=None, env=None, log=_config._UNSET, gate=None):
+    """Tell the extension that initialization finished, or with gate="db" that one named
+    readiness gate did (WAIT_FOR_INIT_GATES; without configured gates the extension takes it as
+    a bare ready). Blocks at most retry_ms + attempt_timeout_ms (1 s + 1 s by default). Never raises."""
+    return send_ready(gate, socket_path=socket_path, retry_ms=retry_ms,
+                      attempt_timeout_ms=attempt_timeout_ms, env=env, log=log)
 
 
 def signal_failure(reason=None, socket_path=None, retry_ms=None, attempt_timeout_ms=None, env=None, log=_config._UNSET):

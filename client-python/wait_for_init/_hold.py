@@ -8,18 +8,19 @@ import traceback
 
 from ._config import LOG_PREFIX, resolve_config
 from ._message import format_message
-from ._signal import ACCEPTED, send_signal
+from ._signal import ACCEPTED, send_ready, send_signal
 
 _SIGNAL_OPTIONS = ("socket_path", "retry_ms", "attempt_timeout_ms", "env", "log")
 
 
-def hold_init_until(work, on_result=None, **options):
+def hold_init_until(work, on_result=None, gate=None, **options):
     """work: a callable (run in a daemon thread), a coroutine or an async function (run on the
     event loop running in this thread, else on a fresh one in a daemon thread) or a
     concurrent.futures.Future already under way. Returns a Future: .result() gives the work's value or raises its exception.
+    gate="db" signals `ready db` (one named readiness gate, WAIT_FOR_INIT_GATES) instead of `ready`.
     Never raises itself."""
     future = _start(work)
-    future.add_done_callback(lambda f: _report(f, on_result, options))
+    future.add_done_callback(lambda f: _report(f, on_result, gate, options))
     return future
 
 
@@ -70,14 +71,17 @@ def _run(fn, future):
         future.set_result(value)
 
 
-def _report(future, on_result, options):
+def _report(future, on_result, gate, options):
     try:
         if future.cancelled():
             error = concurrent.futures.CancelledError("the work passed to hold_init_until was cancelled")
         else:
             error = future.exception()
-        message = format_message("ready") if error is None else format_message("failed", error)
-        result = send_signal(message, **{k: v for k, v in options.items() if k in _SIGNAL_OPTIONS})
+        signal_options = {k: v for k, v in options.items() if k in _SIGNAL_OPTIONS}
+        if error is None:
+            result = send_ready(gate, **signal_options)
+        else:
+            result = send_signal(format_message("failed", error), **signal_options)
         if error is not None and result != ACCEPTED:
             # Nobody failed Init for us: make sure the error is at least visible in the log.
             cfg = resolve_config(**{k: v for k, v in options.items() if k in _SIGNAL_OPTIONS})

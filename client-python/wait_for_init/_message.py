@@ -14,6 +14,7 @@ _SPACE_RUN = re.compile(
     "[" + "".join("\\U%08x-\\U%08x" % r for r in p.SPACE_RANGES) + "]+"
 )
 _TRUNCATION_BYTES = len(p.TRUNCATION_MARK.encode("utf-8"))
+_GATE_NAME = re.compile(p.GATE_NAME_PATTERN)
 
 
 def _well_formed(text):
@@ -74,12 +75,17 @@ def reason_text(reason):
         return ""
 
 
-def format_message(kind, reason=None):
-    """The one line for a signal: kind "ready", or kind "failed" with an optional reason
-    (`error: <safe reason>`, or a bare `error` when nothing is left of it). Every message the
-    client sends is built here."""
+def is_valid_gate_name(name):
+    """A readiness gate name (WAIT_FOR_INIT_GATES): 1-64 of A-Z a-z 0-9 _ . -"""
+    return isinstance(name, str) and _GATE_NAME.fullmatch(name) is not None
+
+
+def format_message(kind, reason=None, gate=None):
+    """The one line for a signal: kind "ready" (`ready <gate>` with a gate name, checked first
+    with is_valid_gate_name), or kind "failed" with an optional reason (`error: <safe reason>`,
+    or a bare `error` when nothing is left of it). Every message the client sends is built here."""
     if kind == "ready":
-        return p.READY_KEYWORD
+        return p.READY_KEYWORD if gate is None else "%s %s" % (p.READY_KEYWORD, gate)
     if kind == "failed":
         safe = safe_reason(reason_text(reason))
         return p.FAILURE_KEYWORD if safe == "" else p.FAILURE_PREFIX + safe

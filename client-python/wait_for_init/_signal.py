@@ -16,8 +16,9 @@ import os
 import time
 
 from . import _evidence
-from ._config import LOG_PREFIX, resolve_config
+from ._config import LOG_PREFIX, describe, resolve_config
 from ._exchange import attempt
+from ._message import format_message, is_valid_gate_name
 
 ACCEPTED = "accepted"
 NO_EXTENSION = "no-extension"
@@ -53,6 +54,20 @@ def send_signal(message, **options):
         except Exception:
             pass
         return NO_EXTENSION
+
+
+def send_ready(gate=None, **options):
+    """`ready`, or `ready <gate>` for one named readiness gate. An invalid gate name is never sent
+    (the extension could only refuse it): a warning names the value, and the result is
+    'too-late' (not taken), or 'no-extension' when nothing holds Init. Never raises."""
+    if gate is None or is_valid_gate_name(gate):
+        return send_signal(format_message("ready", gate=gate), **options)
+    try:
+        cfg = resolve_config(**options)
+        cfg.log("%s gate must be 1-64 of A-Z a-z 0-9 _ . -, got %s; not signalling" % (LOG_PREFIX, describe(gate)))
+        return NO_EXTENSION if cfg.warming_timeout_raw is None else TOO_LATE
+    except Exception:
+        return TOO_LATE
 
 
 def _q(text):
