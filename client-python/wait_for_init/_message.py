@@ -47,6 +47,8 @@ def safe_reason(text, max_bytes=p.MAX_REASON_BYTES):
     if len(clean.encode("utf-8")) <= max_bytes:
         return clean
     budget = max_bytes - _TRUNCATION_BYTES
+    if budget < 0:
+        return ""  # a bound too small for the mark yields nothing, as in the TypeScript safeReason
     used = 0
     end = 0
     for ch in clean:
