@@ -1,4 +1,4 @@
-// Puts a binary's page cache in a known, clean state before RSS is measured (issue 7): a file
+// Puts a binary's page cache in a known, clean state before RSS is measured (docs/performance.md): a file
 // that was just written has dirty page-cache pages, and a process mapping it then shows 10–15 MB
 // more file-backed RSS than Lambda, which reads layers from a read-only image. fsync writes the
 // dirty pages back; `dd iflag=nocache count=0` (posix_fadvise DONTNEED) drops the clean ones.

@@ -13,7 +13,7 @@ export type ExecArgvExtension = 'none' | 'env' | 'cli'
 export interface SeaOptions {
   /** V8/Node flags baked into the binary (e.g. `--min-semi-space-size=2`). */
   execArgv: string[]
-  /** 'none' keeps the function's NODE_OPTIONS out of the extension (issue 3). */
+  /** 'none' keeps the function's NODE_OPTIONS out of the extension: a --require or memory flag meant for the function must not break or slow it. */
   execArgvExtension: ExecArgvExtension
   /** V8 code cache / startup snapshot: host-specific, so forced off for a cross build. */
   useCodeCache: boolean
@@ -124,7 +124,7 @@ export function buildConfigFromEnv(env: NodeJS.ProcessEnv, pins: NodePins, archV
     useSnapshot: flag(env, 'SEA_USE_SNAPSHOT', DEFAULT_SEA.useSnapshot),
   }
   // The code cache and snapshot are produced by the build host's V8 and only valid for the same
-  // V8 build on the same CPU architecture (issue 5): a cross build cannot have them.
+  // V8 build on the same CPU architecture: a cross build cannot have them.
   if (hostArch()?.lambda !== arch.lambda) {
     if (sea.useCodeCache) notices.push(`SEA_USE_CODE_CACHE ignored: code cache is off for a cross build to ${arch.lambda}`)
     if (sea.useSnapshot) notices.push(`SEA_USE_SNAPSHOT ignored: startup snapshot is off for a cross build to ${arch.lambda}`)

@@ -1,5 +1,5 @@
-// Lays out the layer tree that Lambda unpacks into /opt (spec §2.1):
-//   extensions/wait-for-init               the SEA (0755: Lambda starts every executable there, spec §2.2)
+// Lays out the layer tree that Lambda unpacks into /opt (docs/lambda-lifecycle.md §2.1):
+//   extensions/wait-for-init               the SEA (0755: Lambda starts every executable there, docs/lambda-lifecycle.md §2.2)
 //   nodejs/node_modules/wait-for-init/     the optional client package (on NODE_PATH in Node runtimes)
 //   python/wait_for_init/                  the Python client (/opt/python is on sys.path in Python
 //                                          runtimes), written by python-client.ts with the Node client

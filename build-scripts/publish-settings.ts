@@ -94,7 +94,7 @@ export function publishSettingsFromEnv(env: NodeJS.ProcessEnv, license: string):
   const region = get(env, 'AWS_REGION') || get(env, 'AWS_DEFAULT_REGION') || undefined
   const endpointUrl = get(env, 'AWS_ENDPOINT_URL') || undefined
   if (endpointUrl && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) throw bad('AWS_ENDPOINT_URL', endpointUrl, 'is not an http(s) URL')
-  // Passed explicitly: older CLIs ignore AWS_ENDPOINT_URL (issue 5), v1 reads only AWS_DEFAULT_REGION.
+  // Passed explicitly: older CLIs ignore AWS_ENDPOINT_URL, v1 reads only AWS_DEFAULT_REGION.
   const commonArgs = [...(region ? ['--region', region] : []), ...(endpointUrl ? ['--endpoint-url', endpointUrl] : [])]
 
   return {

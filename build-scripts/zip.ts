@@ -2,7 +2,7 @@
 // Reproducible = the same entries give the same bytes: entries sorted by name, one fixed
 // timestamp (1980-01-01 00:00, the DOS epoch), no extra fields (no uid/gid, no atime/mtime), and
 // Unix modes recorded in the external attributes, which Lambda honours when it unpacks a layer
-// into /opt (an extension must be executable, spec §2.2). Caveat: deflate output is stable for
+// into /opt (an extension must be executable, docs/lambda-lifecycle.md §2.2). Caveat: deflate output is stable for
 // one zlib build; a host Node with a different zlib may compress differently.
 import zlib from 'node:zlib'
 import { BuildError } from './errors'

@@ -9,7 +9,7 @@ import { MetricsConfig, parseMetrics } from './metrics'
 export { DEFAULT_SOCKET_PATH }
 /** sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL. */
 export const MAX_SOCKET_PATH_BYTES = 107
-/** No Lambda Init can last longer than 15 minutes (spec §6: max(130 s, function timeout ≤ 900 s)). */
+/** No Lambda Init can last longer than 15 minutes (docs/lambda-lifecycle.md §6: max(130 s, function timeout ≤ 900 s)). */
 export const MAX_WARMING_TIMEOUT_MS = 900_000
 /** Lambda's largest function timeout, in seconds (docs/lambda-lifecycle.md §6). */
 export const MAX_FUNCTION_TIMEOUT_S = 900

@@ -2,7 +2,7 @@ import path from 'node:path'
 
 /**
  * The name to register under: Lambda matches `Lambda-Extension-Name` against the file name in
- * /opt/extensions (spec §2.2 step 4, §3), so a renamed copy must register under its new name.
+ * /opt/extensions (docs/lambda-lifecycle.md §2.2 step 4, §3), so a renamed copy must register under its new name.
  * Inside the SEA that file is process.execPath; run as a script (`node bundle.js`) it is argv[1].
  */
 export function extensionNameFrom(execPath: string, argv: readonly string[], isSea: boolean): string {

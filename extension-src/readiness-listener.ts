@@ -1,6 +1,6 @@
-// The Unix-socket listener the function signals on. Opened *before* registering (spec §7 "How
+// The Unix-socket listener the function signals on. Opened *before* registering (docs/lambda-lifecycle.md §7 "How
 // an external extension holds Init open", step 1): the runtime only starts after every extension
-// registered (spec §5.3 step 3), so the socket exists before any function code runs.
+// registered (docs/lambda-lifecycle.md §5.3 step 3), so the socket exists before any function code runs.
 //
 // Every connection is bounded (message size, idle time) so a hostile or broken client cannot
 // block the release or grow memory; the listener itself is owner-only (the function and the
@@ -28,7 +28,7 @@ export interface ListenerOptions {
   quietMs?: number
   /**
    * Open connections kept at most; a new one evicts the oldest. Stays far below Lambda's 1 024
-   * descriptors per process (spec §6) and bounds memory (~17 kB per connection, measured).
+   * descriptors per process (docs/lambda-lifecycle.md §6) and bounds memory (~17 kB per connection, measured).
    */
   maxConnections?: number
 }
@@ -224,7 +224,7 @@ export class ReadinessListener {
   }
 }
 
-/** A stale socket from an earlier Init is replaced (/tmp survives resets, spec §5.5 step 6);
+/** A stale socket from an earlier Init is replaced (/tmp survives resets, docs/lambda-lifecycle.md §5.5 step 6);
  *  anything else at the path is the user's file and is never touched. Returns true when a stale
  *  socket was removed. Costs nothing on the normal path (nothing at the path: one lstat). */
 async function removeStaleSocket(path: string): Promise<boolean> {

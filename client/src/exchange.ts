@@ -30,7 +30,7 @@ export function attempt(socketPath: string, message: string, timeoutMs: number):
       resolve(outcome)
     }
     // The timer defers its verdict by one setImmediate: timers run before I/O in Node's event
-    // loop, so after a sandbox thaw (spec §7) an answer that arrived just before the freeze is
+    // loop, so after a sandbox thaw (docs/lambda-lifecycle.md §7) an answer that arrived just before the freeze is
     // read first instead of being mistaken for a timeout.
     const timer = setTimeout(() => {
       setImmediate(() => finish({ kind: 'no-answer', why: `no answer within ${timeoutMs} ms` }))

@@ -13,7 +13,7 @@ export type Work<T> = PromiseLike<T> | (() => T | PromiseLike<T>)
 export function holdInitUntil<T>(work: Work<T>, options?: HoldOptions): Promise<T> {
   const promise = start(work)
   // Observing the promise here marks its rejection as handled: the failure is reported to the
-  // extension (which fails this Init, issue 3) instead of crashing the process; the caller still
+  // extension (which fails this Init) instead of crashing the process; the caller still
   // sees the original error when awaiting the returned promise.
   promise.then(
     () => report(sendReady(options), options, false, undefined),

@@ -1,11 +1,11 @@
 // The decision logic of signalReady/signalFailure: when to skip, retry, or give up, and what
 // the outcome means. Rules (documented in client/README.md, "How results are decided"):
-//  1. WARMING_TIMEOUT unset or blank: the extension does not hold (issue 3), so `no-extension`
+//  1. WARMING_TIMEOUT unset or blank: the extension does not hold, so `no-extension`
 //     at once, without touching the socket.
 //  2. `ok` answer: `accepted`.
 //  3. Path missing (ENOENT): `too-late` at once if this process saw the socket before, or if the
 //     process has run longer than WARMING_TIMEOUT (the extension starts before the runtime,
-//     spec §5.3, so its hold has expired); otherwise retry with backoff until the retry budget
+//     docs/lambda-lifecycle.md §5.3, so its hold has expired); otherwise retry with backoff until the retry budget
 //     is spent, then `no-extension`.
 //  4. Socket refusing connections: an extension was here; retry (it may be between closing and
 //     removing its socket), then `too-late`.

@@ -1,4 +1,4 @@
-// API status codes and error types of spec §3–§4 (§9 items 1, 8–14, 19, 22, 23, 27, 28).
+// API status codes and error types of docs/lambda-lifecycle.md §3–§4 (§9 items 1, 8–14, 19, 22, 23, 27, 28).
 import fs from 'node:fs'
 import http from 'node:http'
 import t from 'tap'

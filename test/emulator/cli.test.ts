@@ -1,4 +1,4 @@
-// The CLI interface fixed by issue #2: flags, --json report, exit codes, clear usage errors.
+// The sandbox CLI interface (docs/sandbox.md): flags, --json report, exit codes, clear usage errors.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'

@@ -1,4 +1,4 @@
-// Failure rows of spec §8 and the reset/retry behaviour of §5.4–§5.5 (§9 items 5, 6, 17–20, 29–31, 38).
+// Failure rows of docs/lambda-lifecycle.md §8 and the reset/retry behaviour of §5.4–§5.5 (§9 items 5, 6, 17–20, 29–31, 38).
 import fs from 'node:fs'
 import t from 'tap'
 import { matchList } from '../hardening/assert'

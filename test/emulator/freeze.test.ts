@@ -1,4 +1,4 @@
-// The freeze proof (issue #2) and the freeze mechanics of spec §7 (§9 item 39).
+// The freeze proof (a real SIGSTOP of the whole tree) and the freeze mechanics of docs/lambda-lifecycle.md §7 (§9 item 39).
 import fs from 'node:fs'
 import t from 'tap'
 import { readStat } from '../sandbox/proctree'

@@ -96,7 +96,7 @@ export function writeFunction(t: Test, files: Record<string, string>): string {
 /** A layer folder with extensions/NAME for every spec (JS ones get extensions/impl/NAME.cjs). */
 export function writeLayer(t: Test, exts: Record<string, ExtSpec>, dir = tempDir(t, 'layer')): string {
   const extDir = path.join(dir, 'extensions')
-  const impl = path.join(extDir, 'impl') // a sub-folder: never launched (spec §2.2 step 2)
+  const impl = path.join(extDir, 'impl') // a sub-folder: never launched (docs/lambda-lifecycle.md §2.2 step 2)
   fs.mkdirSync(impl, { recursive: true })
   fs.writeFileSync(path.join(impl, 'lib.cjs'), EXT_LIB)
   const hostNode = fs.realpathSync(process.execPath)

@@ -1,5 +1,5 @@
 // Layers (dirs and zips, later wins), discovery (§2.2, §9 items 3–4) and the mount-namespace
-// isolation (issue #2 item 8).
+// isolation.
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'

@@ -1,4 +1,4 @@
-// Init ordering and completion, INVOKE vs SHUTDOWN-only, environments, shutdown (spec §5, §9).
+// Init ordering and completion, INVOKE vs SHUTDOWN-only, environments, shutdown (docs/lambda-lifecycle.md §5, §9).
 import t from 'tap'
 import { matchList } from '../hardening/assert'
 import { Sandbox } from '../sandbox'

@@ -1,5 +1,5 @@
 // The built-in Node runtime: CommonJS, ES modules with top-level await, callback and promise
-// handlers, errors, load failures (issue #2 item 4).
+// handlers, errors, load failures.
 import t, { type Test } from 'tap'
 import { matchList } from '../hardening/assert'
 import { closeAndCheck, sandbox, writeFunction } from './helpers'

@@ -1,4 +1,4 @@
-// Issue 6 case 3: Extensions API faults. The built extension in the local sandbox (fault injection
+// Reliability, Extensions API faults (docs/reliability.md). The built extension in the local sandbox (fault injection
 // on the sandbox's API), and the same binary run directly against a scripted API where the sandbox
 // cannot express the fault (a port nobody listens on, breaking an already blocked event/next, a
 // clock running 3 600 times faster than real time).
@@ -120,7 +120,7 @@ function buildFastclock(t: Test): string | null {
 
 t.test('event/next blocked for 10 hours of process time, across freezes, is never timed out by the client', async (t) => {
   const shim = buildFastclock(t)
-  if (!shim) return t.plan(0, 'no C compiler: cannot build the fastclock shim (code inspection only: see RELIABILITY.md)')
+  if (!shim) return t.plan(0, 'no C compiler: cannot build the fastclock shim (code inspection only: see docs/reliability.md)')
 
   // Control 1: the shim really speeds up a Node client's timeouts. Node's built-in fetch (undici)
   // has a 300 s headers timeout; against a server that never answers it fails within seconds.

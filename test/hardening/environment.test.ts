@@ -1,4 +1,4 @@
-// Issue 6 case 5: environment abuse. WARMING_TIMEOUT values (the built binary run directly against
+// Reliability, environment abuse (docs/reliability.md). WARMING_TIMEOUT values (the built binary run directly against
 // a scripted Extensions API: ~100 ms per value), the function's NODE_OPTIONS, an unwritable /tmp
 // (read-only mounts in the sandbox), and 10 extensions in the layer folder with ours among them.
 import t, { type Test } from 'tap'

@@ -1,4 +1,4 @@
-// Shared helpers of the hardening suite (issue 6): the built SEA in the local sandbox, the same
+// Shared helpers of the hardening suite (docs/reliability.md): the built SEA in the local sandbox, the same
 // binary run directly against a scriptable Extensions API, hostile Unix-socket clients, and
 // /proc probes (RSS, open descriptors) for leak and memory checks.
 import fs from 'node:fs'
@@ -200,7 +200,7 @@ export interface ApiCall { method: string; path: string; at: number; headers: ht
 export type NextBehaviour = 'hold' | { status: number } | 'reset' | 'shutdown'
 
 /**
- * A minimal Extensions API (spec §3) on 127.0.0.1 whose answers the test chooses: register status,
+ * A minimal Extensions API (docs/lambda-lifecycle.md §3) on 127.0.0.1 whose answers the test chooses: register status,
  * what each event/next does, init/error status. Held event/next requests stay open until
  * shutdown() or close(); nothing here has a timeout.
  */

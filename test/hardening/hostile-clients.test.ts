@@ -1,4 +1,4 @@
-// Issue 6 case 1: hostile clients on the readiness socket of the built extension while it holds
+// Reliability, hostile clients (docs/reliability.md): on the readiness socket of the built extension while it holds
 // Init in the local sandbox. After all of them a proper `ready` still releases Init at once, and
 // (separate run) without one the timeout still fires on time.
 import t, { type Test } from 'tap'

@@ -1,4 +1,4 @@
-// Issue 6 case 1 at the level of the readiness listener itself (extension-src/readiness-listener.ts),
+// Reliability, hostile clients (docs/reliability.md), at the level of the readiness listener itself (extension-src/readiness-listener.ts),
 // where bounds can be set small and timing is precise: floods, slow writers, vanishing clients.
 import t, { type Test } from 'tap'
 import net from 'node:net'

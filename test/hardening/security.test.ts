@@ -1,4 +1,4 @@
-// Issue 6 case 6: security. The socket is owner-only; the extension never logs the function's other
+// Reliability, security (docs/reliability.md). The socket is owner-only; the extension never logs the function's other
 // environment variables or credentials; messages are data — never evaluated, never used as paths,
 // never able to forge log lines.
 import t from 'tap'

@@ -1,4 +1,4 @@
-// Issue 6 case 4: signals and timing. SIGTERM/SIGINT during the hold and during event/next,
+// Reliability, signals and timing (docs/reliability.md). SIGTERM/SIGINT during the hold and during event/next,
 // repeated and contradictory messages, `ready` racing the timeout, and a function whose event
 // loop is blocked (the extension is a separate process and must release on time regardless).
 import t from 'tap'

@@ -1,4 +1,4 @@
-// Issue 6 case 7, short form for the tap suite: 20 consecutive lifecycles of the built extension
+// Reliability, soak (docs/reliability.md), short form for the tap suite: 20 consecutive lifecycles of the built extension
 // (the full 200 are `make soak`, test/soak/soak.ts), each with a correct outcome line and no leak.
 import t from 'tap'
 import { runCycle, runSoak, listeningSockets } from '../soak/soak-runner'

@@ -1,4 +1,4 @@
-// Issue 6 case 2: socket path problems, with the built extension in the local sandbox. Each gives
+// Reliability, socket path problems (docs/reliability.md), with the built extension in the local sandbox. Each gives
 // one clear log line and a defined behaviour: a stale socket is replaced; anything else means
 // no hold — never a crash, never a hang.
 import t, { type Test } from 'tap'

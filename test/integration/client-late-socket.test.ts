@@ -1,6 +1,6 @@
 // The built client against the real extension binary when the socket appears only after the
-// client started looking (issue 4: "socket appearing late"). In Lambda this cannot happen with
-// wait-for-init itself (it listens before registering, spec §5.3), but it does when the function
+// client started looking ("socket appearing late"). In Lambda this cannot happen with
+// wait-for-init itself (it listens before registering, docs/lambda-lifecycle.md §5.3), but it does when the function
 // is started by other tooling first; the client's bounded retry must bridge it.
 import t from 'tap'
 import path from 'node:path'

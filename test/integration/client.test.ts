@@ -1,5 +1,5 @@
 // The client library (from the built layer) against the real extension binary in the sandbox,
-// and the sample function end to end (issue 4's integration tests).
+// and the sample function end to end.
 import t from 'tap'
 import fs from 'node:fs'
 import os from 'node:os'

@@ -1,4 +1,4 @@
-// The built wait-for-init SEA in the local Lambda sandbox (issue 3's integration tests).
+// The built wait-for-init SEA in the local Lambda sandbox: its behaviour as the README describes it.
 // Bounds are loose on purpose (a noisy 2-core machine); timing figures live in `make bench`.
 import t from 'tap'
 import fs from 'node:fs'
@@ -84,7 +84,7 @@ t.test('error: <reason> posts init/error and fails Init', async (t) => {
   t.ok(posted, 'init/error posted')
   t.equal(posted?.errorType, 'Extension.FunctionInitFailed')
   t.match(JSON.stringify(posted?.body), /database unreachable/)
-  t.equal(init.errorType, 'Extension.InitError', 'Lambda reports the extension init error (spec §8 row 13)')
+  t.equal(init.errorType, 'Extension.InitError', 'Lambda reports the extension init error (docs/lambda-lifecycle.md §8 row 13)')
   const ext = ours(report)
   t.equal(ext.exitCode, 1)
   matchList(t, outcomeLines(ext), [/init outcome=failed held=\d+ms: the function reported: database unreachable/])
@@ -162,7 +162,7 @@ t.test('runs where no node is on PATH (isolated sandbox) and under a renamed fil
     const probe = report.extensions.find((e) => e.name === 'wait-for-init')!
     t.ok(probe.registerAt, 'registered with node masked')
   }
-  // A renamed copy registers under its own file name (spec §2.2 step 4).
+  // A renamed copy registers under its own file name (docs/lambda-lifecycle.md §2.2 step 4).
   const renamed = fs.mkdtempSync(path.join(os.tmpdir(), 'wfi-renamed-'))
   t.teardown(() => fs.rmSync(renamed, { recursive: true, force: true }))
   fs.mkdirSync(path.join(renamed, 'extensions'))

@@ -18,7 +18,7 @@ export interface ApiContext {
   platformLog(text: string): void
 }
 
-/** Error type sanitising of the platform (spec §4): payloads are forwarded unchanged. */
+/** Error type sanitising of the platform (docs/lambda-lifecycle.md §4): payloads are forwarded unchanged. */
 export function sanitizeErrorType(t: string | undefined): string {
   if (!t) return 'Runtime.Unknown'
   const m = /(Runtime|Function)\.[A-Za-z0-9]+/.exec(t)

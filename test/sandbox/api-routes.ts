@@ -1,4 +1,4 @@
-// Maps paths of the Runtime and Extensions APIs to their handlers (spec §2.3 prefixes).
+// Maps paths of the Runtime and Extensions APIs to their handlers (docs/lambda-lifecycle.md §2.3 prefixes).
 import type { ApiContext } from './api-context'
 import type { ApiRequest, Dispatcher, Reply } from './api-server'
 import * as ext from './extensions-api'

@@ -1,4 +1,4 @@
-// The HTTP server behind AWS_LAMBDA_RUNTIME_API (spec §2.3): one 127.0.0.1 listener for the
+// The HTTP server behind AWS_LAMBDA_RUNTIME_API (docs/lambda-lifecycle.md §2.3): one 127.0.0.1 listener for the
 // Runtime and Extensions APIs. Generic: routing is injected; every 4xx/5xx answer is recorded;
 // faults are applied before routing.
 import http from 'node:http'
@@ -7,7 +7,7 @@ import { now, sleep } from './clock'
 import type { ApiName, FaultInjector } from './faults'
 import type { ApiCallRecord } from './types'
 
-/** 6 MiB + 100 bytes, the RIE's payload limit (spec §6). */
+/** 6 MiB + 100 bytes, the RIE's payload limit (docs/lambda-lifecycle.md §6). */
 export const MAX_PAYLOAD = 6 * 1024 * 1024 + 100
 
 export interface ApiRequest {
@@ -49,7 +49,7 @@ export class Reply {
     this.raw(status, { 'Content-Type': 'application/json', ...headers }, JSON.stringify(obj))
   }
 
-  /** Error body of spec §3: {"errorMessage","errorType"}. */
+  /** Error body of docs/lambda-lifecycle.md §3: {"errorMessage","errorType"}. */
   error(status: number, errorType: string, errorMessage: string): void {
     this.raw(status, { 'Content-Type': 'application/json' }, JSON.stringify({ errorMessage, errorType }), errorType)
   }

@@ -1,4 +1,4 @@
-// `npm run sandbox -- --function DIR …`: runs one emulated execution environment (issue #2).
+// `npm run sandbox -- --function DIR …`: runs one emulated execution environment (docs/sandbox.md).
 import fs from 'node:fs'
 import { parseArgs, UsageError, USAGE } from './cli-args'
 import { runSandbox } from './index'

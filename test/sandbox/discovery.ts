@@ -1,4 +1,4 @@
-// External-extension discovery (spec §2.2) and the launch checks Go's exec would fail on.
+// External-extension discovery (docs/lambda-lifecycle.md §2.2) and the launch checks Go's exec would fail on.
 import fs from 'node:fs'
 import path from 'node:path'
 

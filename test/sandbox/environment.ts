@@ -1,4 +1,4 @@
-// Runtime and extension environments (spec §2.3).
+// Runtime and extension environments (docs/lambda-lifecycle.md §2.3).
 
 /** Names Lambda reserves; a function configuration may not set them. */
 export const RESERVED = new Set([
@@ -8,7 +8,7 @@ export const RESERVED = new Set([
   'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
 ])
 
-/** Runtime-only variables, never given to extensions (spec §2.3 table, §9 item 2). */
+/** Runtime-only variables, never given to extensions (docs/lambda-lifecycle.md §2.3 table, §9 item 2). */
 export const RUNTIME_ONLY = [
   '_HANDLER', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
   'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', 'AWS_XRAY_DAEMON_ADDRESS', 'AWS_XRAY_CONTEXT_MISSING',
@@ -30,9 +30,9 @@ export interface EnvInput {
   functionVersion: string
   memoryMb: number
   region: string
-  /** null: left out, as emulators do (spec §11) */
+  /** null: left out, as emulators do (docs/lambda-lifecycle.md §11) */
   initType: 'on-demand' | 'provisioned-concurrency' | 'lambda-managed-instances' | null
-  /** set: AWS_LAMBDA_FUNCTION_TIMEOUT (seconds) in every environment, as the RIE does (spec §11) */
+  /** set: AWS_LAMBDA_FUNCTION_TIMEOUT (seconds) in every environment, as the RIE does (docs/lambda-lifecycle.md §11) */
   functionTimeoutS?: number
   logStreamName: string
   /** sandbox paths as the processes see them */

@@ -1,4 +1,4 @@
-// Extensions API (spec §3, states §5.1), error codes copied from the RIE (spec §9 items 8–14, 18–20).
+// Extensions API (docs/lambda-lifecycle.md §3, states §5.1), error codes copied from the RIE (docs/lambda-lifecycle.md §9 items 8–14, 18–20).
 import { randomUUID } from 'node:crypto'
 import type { ApiContext } from './api-context'
 import { parseJson } from './api-context'
@@ -14,7 +14,7 @@ export function register(ctx: ApiContext, req: ApiRequest, reply: Reply): void {
   const name = req.header('lambda-extension-name') ?? ''
   if (name === '') return reply.error(403, 'Extension.InvalidExtensionName', 'Empty extension name')
   const features = (req.header('lambda-extension-accept-feature') ?? '').split(',').map((s) => s.trim())
-  // Go's json.Unmarshal into a struct: must be valid JSON, an object or null (spec §9 item 9)
+  // Go's json.Unmarshal into a struct: must be valid JSON, an object or null (docs/lambda-lifecycle.md §9 item 9)
   let body: unknown
   try {
     body = JSON.parse(req.body.toString('utf8'))
@@ -65,7 +65,7 @@ export function register(ctx: ApiContext, req: ApiRequest, reply: Reply): void {
   ctx.poke()
 }
 
-/** Identifier middleware (spec §3 common rules); answers and returns null on failure. */
+/** Identifier middleware (docs/lambda-lifecycle.md §3 common rules); answers and returns null on failure. */
 export function identify(ctx: ApiContext, req: ApiRequest, reply: Reply): ExtensionRecord | null {
   const id = req.header('lambda-extension-identifier')
   if (!id) { reply.error(403, 'Extension.MissingExtensionIdentifier', 'Missing Lambda-Extension-Identifier header'); return null }
@@ -76,7 +76,7 @@ export function identify(ctx: ApiContext, req: ApiRequest, reply: Reply): Extens
 }
 
 export function next(ctx: ApiContext, rec: ExtensionRecord, reply: Reply): void {
-  // After SHUTDOWN the call blocks until the process is killed (spec §8 row 17).
+  // After SHUTDOWN the call blocks until the process is killed (docs/lambda-lifecycle.md §8 row 17).
   if (rec.shutdownDelivered && !rec.queued) return
   if (rec.state !== 'Registered' && rec.state !== 'Running') {
     return reply.error(403, 'Extension.InvalidExtensionState', `State transition from ${rec.state} to Ready failed for extension ${rec.name}`)
@@ -87,7 +87,7 @@ export function next(ctx: ApiContext, rec: ExtensionRecord, reply: Reply): void 
   }
   rec.state = 'Ready'
   // Like the RIE, the extension stays Ready even if this connection drops; a retry gets 403
-  // until an event is handed over (spec §5.1; RIE externalagent_states.go).
+  // until an event is handed over (docs/lambda-lifecycle.md §5.1; RIE externalagent_states.go).
   rec.pending = reply
   if (rec.queued) {
     const ev = rec.queued

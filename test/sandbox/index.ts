@@ -1,4 +1,4 @@
-// Local Lambda execution environment for tests and `make run-local` (issue #2). See README.md.
+// Local Lambda execution environment for tests and `make run-local`. See docs/sandbox.md.
 import { Sandbox } from './sandbox'
 import type { SandboxOptions, SandboxReport } from './types'
 

@@ -1,4 +1,4 @@
-// Layers → one /opt (spec §2.1): extracted/copied in the configured order, a later layer wins.
+// Layers → one /opt (docs/lambda-lifecycle.md §2.1): extracted/copied in the configured order, a later layer wins.
 import fs from 'node:fs'
 import path from 'node:path'
 import { extractZip } from './zip'

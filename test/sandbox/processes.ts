@@ -1,4 +1,4 @@
-// Launching sandbox processes: own session/process group (spec §2.2 step 4), stdout/stderr
+// Launching sandbox processes: own session/process group (docs/lambda-lifecycle.md §2.2 step 4), stdout/stderr
 // captured line by line with timestamps, exit watched.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { now } from './clock'

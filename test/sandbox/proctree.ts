@@ -1,4 +1,4 @@
-// /proc helpers: the sandbox's process tree, freeze/thaw with SIGSTOP/SIGCONT (spec §7), memory.
+// /proc helpers: the sandbox's process tree, freeze/thaw with SIGSTOP/SIGCONT (docs/lambda-lifecycle.md §7), memory.
 import fs from 'node:fs'
 import { sleep } from './clock'
 import type { MemoryStats } from './types'

@@ -3,7 +3,7 @@ import type { Reply } from './api-server'
 import type { ProcHandle } from './processes'
 import type { LogLine, MemoryStats } from './types'
 
-/** Extension states of spec §5.1 (RIE names). */
+/** Extension states of docs/lambda-lifecycle.md §5.1 (RIE names). */
 export type ExtState =
   | 'Started' | 'Registered' | 'Ready' | 'Running' | 'InitError' | 'ExitError'
   | 'Exited' | 'ShutdownFailed' | 'LaunchError'
@@ -38,7 +38,7 @@ export class ExtensionRecord {
   subscribed(event: 'INVOKE' | 'SHUTDOWN'): boolean { return this.events.includes(event) }
 }
 
-/** Runtime states of spec §5.2. */
+/** Runtime states of docs/lambda-lifecycle.md §5.2. */
 export type RuntimeState = 'NotStarted' | 'Started' | 'Ready' | 'Running' | 'ResponseSent' | 'InitError'
 
 export class RuntimeRecord {
@@ -66,7 +66,7 @@ export class Generation {
   readonly byId = new Map<string, ExtensionRecord>()
   readonly runtime: RuntimeRecord
   registrationClosed = false
-  /** first fatal error reported (init/error, exit/error, runtime init/error); spec §5.3 */
+  /** first fatal error reported (init/error, exit/error, runtime init/error); docs/lambda-lifecycle.md §5.3 */
   recorded: Fatal | null = null
   /** the failure that ended the current Init/invoke */
   failure: Fatal | null = null

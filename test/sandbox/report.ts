@@ -1,4 +1,4 @@
-// Assembles the JSON report (issue #2 "Report") from the sandbox's records.
+// Assembles the JSON report (docs/sandbox.md) from the sandbox's records.
 import type { Generation } from './records'
 import type { ExtensionReport, RuntimeReport, SandboxReport } from './types'
 

@@ -1,6 +1,6 @@
 // `make run-local`: the sample function with the built layer in provisioned mode, first with
 // WARMING_TIMEOUT=5000 (the extension holds Init until the warm-up is done), then without it
-// (no hold: the sandbox freezes with the warm-up half done). Issue #2, item 10.
+// (no hold: the sandbox freezes with the warm-up half done).
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseOptions, runMain } from '../../build-scripts/cli'

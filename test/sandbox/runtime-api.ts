@@ -1,4 +1,4 @@
-// Runtime API (spec §4, states §5.2), semantics of the RIE (spec §9 items 22–23, 27–28).
+// Runtime API (docs/lambda-lifecycle.md §4, states §5.2), semantics of the RIE (docs/lambda-lifecycle.md §9 items 22–23, 27–28).
 import type { ApiContext } from './api-context'
 import { parseJson, sanitizeErrorType } from './api-context'
 import type { ApiRequest, Reply } from './api-server'
@@ -14,12 +14,12 @@ export function runtimeNext(ctx: ApiContext, reply: Reply): void {
     case 'Ready':
       return reply.error(403, 'InvalidStateTransition', 'State transition from Ready to Ready failed (concurrent next)')
     case 'Running':
-      // next again without a result re-delivers the same invocation (RIE; spec §4)
+      // next again without a result re-delivers the same invocation (RIE; docs/lambda-lifecycle.md §4)
       if (ctx.invoke) return sendInvoke(ctx.invoke, ctx, reply)
       break
     case 'Started': {
       rt.firstNextAt = now()
-      ctx.gen!.registrationClosed = true // spec §5.3 step 6
+      ctx.gen!.registrationClosed = true // docs/lambda-lifecycle.md §5.3 step 6
       break
     }
     case 'ResponseSent':
@@ -57,7 +57,7 @@ export function functionArn(m: { functionName: string; accountId: string; region
   return `arn:aws:lambda:${m.region ?? 'us-east-1'}:${m.accountId}:function:${m.functionName}`
 }
 
-/** Request-id check before the state check (spec §4): stale id 400, second result 403. */
+/** Request-id check before the state check (docs/lambda-lifecycle.md §4): stale id 400, second result 403. */
 function current(ctx: ApiContext, id: string, reply: Reply): InvokeState | null {
   const inv = ctx.invoke
   const rt = ctx.gen?.runtime
@@ -133,7 +133,7 @@ export function runtimeInitError(ctx: ApiContext, req: ApiRequest, reply: Reply)
   ctx.posted({ api: 'runtime/init/error', errorType: headerType ?? 'Runtime.Unknown', source: 'runtime', body: payload })
   if (!gen.recorded) gen.recorded = fatal
   reply.accepted()
-  // During an inline Init the posted error goes straight to the waiting caller (spec §4).
+  // During an inline Init the posted error goes straight to the waiting caller (docs/lambda-lifecycle.md §4).
   if (ctx.phase === 'invoke') ctx.fail(gen.recorded)
   ctx.poke()
 }

@@ -1,4 +1,4 @@
-// One emulated Lambda execution environment: Init (spec §5.3), Invoke (§5.4), Shutdown/reset
+// One emulated Lambda execution environment: Init (docs/lambda-lifecycle.md §5.3), Invoke (§5.4), Shutdown/reset
 // (§5.5), freeze between events (§7), failure rows of §8. Real processes, real signals.
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
@@ -71,7 +71,7 @@ export function resolveOptions(o: SandboxOptions): Resolved {
     throw new Error(`functionTimeoutMs must be whole seconds in rie mode (AWS_LAMBDA_FUNCTION_TIMEOUT is in seconds), got ${functionTimeoutMs}`)
   }
   if (o.hideFunctionTimeout !== undefined && mode !== 'rie') throw new Error(`hideFunctionTimeout applies to rie mode only, not ${mode}`)
-  // rie: no Init limit of its own; the invoke's deadline is the only bound (spec §11).
+  // rie: no Init limit of its own; the invoke's deadline is the only bound (docs/lambda-lifecycle.md §11).
   const prewarmed = mode === 'provisioned' || mode === 'managed-instances'
   const initTimeoutMs = positiveInt('initTimeoutMs', o.initTimeoutMs, prewarmed ? Math.max(130_000, functionTimeoutMs) : mode === 'rie' ? functionTimeoutMs : 10_000)
   const isolate = o.isolate ?? 'auto'
@@ -91,7 +91,7 @@ export function resolveOptions(o: SandboxOptions): Resolved {
     layers: (o.layers ?? []).map((l) => path.resolve(l)),
     runtimeCommand: o.runtimeCommand ?? null,
     onLog: o.onLog ?? null,
-    // Neither the RIE (no SIGSTOP anywhere, spec §11) nor Managed Instances (spec §12) freeze.
+    // Neither the RIE (no SIGSTOP anywhere, docs/lambda-lifecycle.md §11) nor Managed Instances (docs/lambda-lifecycle.md §12) freeze.
     freeze: o.freeze ?? (mode === 'on-demand' || mode === 'provisioned'),
     functionName: o.functionName ?? (path.basename(functionDir).replace(/[^A-Za-z0-9_-]/g, '-') || 'function'),
     functionVersion: o.functionVersion ?? '$LATEST',
@@ -193,7 +193,7 @@ export class Sandbox {
     this.hostOpt = prepareOpt(this.o.layers, path.join(this.base, 'opt'))
     if (!this.o.runtimeCommand) fs.writeFileSync(path.join(this.base, 'runtime', 'bootstrap.mjs'), bootstrapCode())
     this.server = new ApiServer(createDispatcher(() => this.ctx), this.faults, this.rejections)
-    await this.server.listen() // spec §5.3 step 1: listening before any process starts
+    await this.server.listen() // docs/lambda-lifecycle.md §5.3 step 1: listening before any process starts
     const support = isolationSupport()
     if (this.o.isolate === false) this.isolation = { enabled: false, reason: 'disabled by option isolate=false' }
     else if (!support.ok) {
@@ -218,12 +218,12 @@ export class Sandbox {
     this.platformLog(`SANDBOX\tisolation: ${this.isolation.enabled ? 'on' : 'off'} (${this.isolation.reason})\tAPI: ${this.apiAddress}`)
   }
 
-  // ---- Init (spec §5.3) ---------------------------------------------------------------------
+  // ---- Init (docs/lambda-lifecycle.md §5.3) ---------------------------------------------------------------------
 
   /** Starts the API server if needed, launches everything and runs Init to completion or failure. */
   init(): Promise<InitResult> {
     if (this.o.mode === 'rie') {
-      return Promise.reject(new Error('rie mode: the Runtime Interface Emulator runs Init inside the first invoke, never ahead of it (spec §11); call invoke()'))
+      return Promise.reject(new Error('rie mode: the Runtime Interface Emulator runs Init inside the first invoke, never ahead of it (docs/lambda-lifecycle.md §11); call invoke()'))
     }
     this.initOnce ??= this.exclusive(async () => {
       await this.start()
@@ -353,7 +353,7 @@ export class Sandbox {
     else gen.brokenBetweenEvents ??= f
   }
 
-  // ---- Invoke (spec §5.4) -------------------------------------------------------------------
+  // ---- Invoke (docs/lambda-lifecycle.md §5.4) -------------------------------------------------------------------
 
   invoke(payload?: unknown): Promise<InvokeResult> {
     return this.exclusive(() => this.doInvoke(payload))
@@ -417,7 +417,7 @@ export class Sandbox {
     if (inv.error) res.error = { ...inv.error }
     if (r === 'ok') {
       res.completedAt = now()
-      // Only INVOKE-subscribed extensions can add time (spec §5.4); with none, the overhead is
+      // Only INVOKE-subscribed extensions can add time (docs/lambda-lifecycle.md §5.4); with none, the overhead is
       // exactly 0 rather than the emulator's own bookkeeping latency.
       res.extensionOverheadMs = invokeExts.length === 0 ? 0 : Math.max(0, res.completedAt - Math.max(inv.responseAt!, inv.runtimeDoneAt ?? inv.responseAt!))
       res.ok = !inv.error
@@ -456,7 +456,7 @@ export class Sandbox {
     return res
   }
 
-  /** What the RIE's HTTP caller gets (spec §11): 502 and nothing else after a failed Init; the
+  /** What the RIE's HTTP caller gets (docs/lambda-lifecycle.md §11): 502 and nothing else after a failed Init; the
    *  timeout as plain text; otherwise 200 with what the runtime posted. */
   private rieAnswer(res: InvokeResult): void {
     if (res.initInline && res.init?.failed && !res.init.timedOut) {
@@ -470,7 +470,7 @@ export class Sandbox {
     }
   }
 
-  // ---- Freeze (spec §7) ---------------------------------------------------------------------
+  // ---- Freeze (docs/lambda-lifecycle.md §7) ---------------------------------------------------------------------
 
   /** The sandbox stays frozen (SIGSTOP, confirmed in /proc) for ms. */
   async idle(ms: number): Promise<void> {
@@ -499,7 +499,7 @@ export class Sandbox {
     this.frozen = null
   }
 
-  // ---- Shutdown / reset (spec §5.5) ---------------------------------------------------------
+  // ---- Shutdown / reset (docs/lambda-lifecycle.md §5.5) ---------------------------------------------------------
 
   shutdown(reason: ShutdownReason = 'spindown'): Promise<ShutdownResult> {
     if (!['spindown', 'timeout', 'failure'].includes(reason)) throw new Error(`shutdown: reason must be spindown, timeout or failure, got ${JSON.stringify(reason)}`)
@@ -543,7 +543,7 @@ export class Sandbox {
       if (!e.alive) continue
       e.shutdownStartAt = now()
       // The RIE hands SHUTDOWN only to an extension waiting in event/next; one still holding
-      // Init gets nothing and is SIGKILLed at the deadline (spec §11).
+      // Init gets nothing and is SIGKILLed at the deadline (docs/lambda-lifecycle.md §11).
       const reachable = this.o.mode !== 'rie' || e.pending !== null
       if (!reachable) continue
       if (e.subscribed('SHUTDOWN') && e.registerAt !== null) {

@@ -1,4 +1,4 @@
-// Public types of the local Lambda sandbox (options, results, report). See README.md here.
+// Public types of the local Lambda sandbox (options, results, report). See docs/sandbox.md.
 
 export interface LogLine {
   /** extension name, 'runtime' or 'platform' */
@@ -11,9 +11,9 @@ export interface LogLine {
 
 /**
  * on-demand, provisioned: Lambda's initialization types. managed-instances: Lambda Managed
- * Instances (spec §12): AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances, Init ahead of
+ * Instances (docs/lambda-lifecycle.md §12): AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances, Init ahead of
  * traffic bounded by max(130 s, function timeout), no freeze. rie: AWS's Runtime Interface
- * Emulator, what `sam local` runs (spec §11): no AWS_LAMBDA_INITIALIZATION_TYPE,
+ * Emulator, what `sam local` runs (docs/lambda-lifecycle.md §11): no AWS_LAMBDA_INITIALIZATION_TYPE,
  * AWS_LAMBDA_FUNCTION_TIMEOUT in every environment, Init only inside the first invoke and
  * counted against the function timeout, no freeze, a holding extension SIGKILLed at a reset.
  */
@@ -34,7 +34,7 @@ export interface SandboxOptions {
    *  lambda-managed-instances; none in rie mode); default on-demand. See Mode. */
   mode?: Mode
   /** Init time limit; default 10000 on-demand, max(130000, functionTimeoutMs) provisioned and
-   *  managed-instances (spec §6, §12); rie mode has none (the invoke's deadline bounds Init) */
+   *  managed-instances (docs/lambda-lifecycle.md §6, §12); rie mode has none (the invoke's deadline bounds Init) */
   initTimeoutMs?: number
   /** invoke deadline (function timeout); default 3000; whole seconds in rie mode */
   functionTimeoutMs?: number
@@ -46,7 +46,7 @@ export interface SandboxOptions {
   /** replaces the built-in Node runtime bootstrap (argv; first element is the executable) */
   runtimeCommand?: string[]
   onLog?: (line: LogLine) => void
-  /** SIGSTOP the sandbox between events (spec §7); default true (false in rie and
+  /** SIGSTOP the sandbox between events (docs/lambda-lifecycle.md §7); default true (false in rie and
    *  managed-instances modes, which never freeze). false only for control experiments. */
   freeze?: boolean
   functionName?: string
@@ -54,7 +54,7 @@ export interface SandboxOptions {
   region?: string
   accountId?: string
   memoryMb?: number
-  /** runtime's share of the shutdown budget (RIE: 0.3 of 2000 ms); spec §5.5 step 3 */
+  /** runtime's share of the shutdown budget (RIE: 0.3 of 2000 ms); docs/lambda-lifecycle.md §5.5 step 3 */
   runtimeShutdownShare?: number
   /** mount the sandbox's /tmp read-only (an unwritable /tmp, for hardening tests); needs isolation */
   readOnlyTmp?: boolean
@@ -103,13 +103,13 @@ export interface RuntimeReport {
   exitAt: number | null
   exitCode: number | null
   exitSignal: string | null
-  /** SIGTERM (≥1 extension) or SIGKILL (none) at shutdown, spec §5.5 */
+  /** SIGTERM (≥1 extension) or SIGKILL (none) at shutdown, docs/lambda-lifecycle.md §5.5 */
   shutdownSignal: string | null
   logs: LogLine[]
 }
 
 export interface InitResult {
-  /** 'init' = regular Init; 'invoke' = inline Init inside an invoke (spec §5.4 step 2) */
+  /** 'init' = regular Init; 'invoke' = inline Init inside an invoke (docs/lambda-lifecycle.md §5.4 step 2) */
   phase: 'init' | 'invoke'
   generation: number
   startedAt: number
@@ -129,7 +129,7 @@ export interface InitResult {
 export interface FunctionError {
   errorType: string
   errorMessage: string
-  /** sanitised type the platform records (spec §4) */
+  /** sanitised type the platform records (docs/lambda-lifecycle.md §4) */
   platformErrorType?: string
   payload?: unknown
 }
@@ -159,7 +159,7 @@ export interface InvokeResult {
   failed: boolean
   resetReason: ShutdownReason | null
   /** rie mode: the HTTP status the RIE's caller gets (200, also for a timeout and a function
-   *  error; 502 with an empty rawResponse after a failed Init, spec §11); null in other modes */
+   *  error; 502 with an empty rawResponse after a failed Init, docs/lambda-lifecycle.md §11); null in other modes */
   httpStatus: number | null
 }
 

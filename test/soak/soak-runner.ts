@@ -1,4 +1,4 @@
-// The soak of issue 6 case 7: consecutive full lifecycles of the built extension in the local
+// The soak (docs/reliability.md): consecutive full lifecycles of the built extension in the local
 // sandbox (Init held until the function signals, invokes, SHUTDOWN), each checked for a correct
 // outcome line and for leaks: processes, the socket file, the sandbox's files, the extension's
 // and this process's descriptors. Used by `make soak` (test/soak/soak.ts) and, shorter, by

@@ -1,5 +1,5 @@
-// `make soak`: 200 consecutive lifecycles of the built extension in the local sandbox (issue 6
-// case 7). Exit 0 when every cycle was clean, 1 otherwise, 2 for usage errors.
+// `make soak`: 200 consecutive lifecycles of the built extension in the local sandbox
+// (docs/reliability.md, Soak). Exit 0 when every cycle was clean, 1 otherwise, 2 for usage errors.
 import path from 'node:path'
 import { parseOptions, runMain, UsageError } from '../../build-scripts/cli'
 import { bootstrapCode } from '../sandbox/runtime-build'

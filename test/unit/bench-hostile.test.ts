@@ -1,4 +1,4 @@
-// bench/hostile.ts (issue 7): the hostile clients really connect, really send, never send a
+// bench/hostile.ts: the hostile clients really connect, really send, never send a
 // signal word, and leave no connection open when the phase ends.
 import t from 'tap'
 import fs from 'node:fs'

@@ -1,4 +1,4 @@
-// bench/reference (issue 7): the reference extension the bench compares against really does the
+// bench/reference: the reference extension the bench compares against really does the
 // original sample's job in the local sandbox: registers for INVOKE and SHUTDOWN, holds Init until
 // the function's `ready`, waits on every invoke, and exits 0 on SHUTDOWN.
 import t from 'tap'

@@ -37,7 +37,7 @@ t.test('socket path validation', async (t) => {
   t.equal(validateSocketPath('/tmp/' + 'a'.repeat(102)).problem, undefined, '107 bytes is the longest allowed')
 })
 
-t.test('Init budget per initialization type (spec §6)', async (t) => {
+t.test('Init budget per initialization type (docs/lambda-lifecycle.md §6)', async (t) => {
   t.equal(initBudgetFor('on-demand').limitMs, 10_000)
   t.equal(initBudgetFor(undefined).limitMs, 10_000, 'missing → strictest')
   t.equal(initBudgetFor('some-future-type').limitMs, 10_000, 'unfamiliar → strictest')

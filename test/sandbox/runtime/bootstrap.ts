@@ -1,7 +1,7 @@
 // Minimal Node.js runtime for the sandbox (built to ESM with esbuild, run by the host node at
 // /var/lang/bin/node). Loads the handler from LAMBDA_TASK_ROOT like the AWS Node runtime:
 // .mjs or "type":"module" → import() (top-level await settles before the first next), else
-// require(). Loops on invocation/next; load errors go to runtime/init/error (spec §4, §7).
+// require(). Loops on invocation/next; load errors go to runtime/init/error (docs/lambda-lifecycle.md §4, §7).
 import fs from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'

@@ -1,8 +1,8 @@
-// Reference extension for `make bench` (issue 7): the original sample's architecture, kept as a
+// Reference extension for `make bench` (docs/performance.md): the original sample's architecture, kept as a
 // fixture so every figure of ours is shown next to what it replaces. A plain Node.js script run
 // by the runtime's own node (/var/lang/bin/node) through a shell wrapper in extensions/ (as the
 // sample's layer did), which registers for INVOKE and SHUTDOWN, opens
-// its socket *after* registering (the sample's race, spec §5.3), holds with a timer armed after
+// its socket *after* registering (the sample's race, docs/lambda-lifecycle.md §5.3), holds with a timer armed after
 // registering, and calls event/next after every invoke.
 //
 // "Faithful but correct": it keeps that architecture but does what the sample meant to do
@@ -16,7 +16,7 @@ const net = require('node:net')
 const fs = require('node:fs')
 const path = require('node:path')
 
-// The wrapper passes its own file name: the name Lambda knows the extension by (spec §3).
+// The wrapper passes its own file name: the name Lambda knows the extension by (docs/lambda-lifecycle.md §3).
 const NAME = process.argv[2] || path.basename(__dirname)
 const [HOST, PORT] = (process.env.AWS_LAMBDA_RUNTIME_API || '').split(':')
 const SOCKET = process.env.WAIT_FOR_INIT_SOCKET || '/tmp/wait-for-init.sock'
@@ -24,7 +24,7 @@ const WARMING_TIMEOUT = /^[0-9]+$/.test(process.env.WARMING_TIMEOUT || '') ? Num
 
 function request(method, urlPath, headers, body) {
   return new Promise((resolve, reject) => {
-    // agent: false = one connection per call; no timeout (event/next blocks across freezes, spec §7)
+    // agent: false = one connection per call; no timeout (event/next blocks across freezes, docs/lambda-lifecycle.md §7)
     const req = http.request({ host: HOST, port: PORT, method, path: `/2020-01-01/extension${urlPath}`, headers, agent: false }, (res) => {
       let text = ''
       res.setEncoding('utf8')
