@@ -66,7 +66,9 @@ class FakeExtension(object):
         self._thread.join(5)
 
 
-class ClientTest(unittest.TestCase):
+class FakeExtensionCase(unittest.TestCase):
+    """A temp socket path, fake extensions on it closed after each test, and client options."""
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="wfi-py-")
         self.path = os.path.join(self.dir, "s.sock")
@@ -88,6 +90,8 @@ class ClientTest(unittest.TestCase):
         o.update(kw)
         return o
 
+
+class ClientTest(FakeExtensionCase):
     def test_no_warming_timeout_means_no_extension_without_touching_the_socket(self):
         f = self.fake()
         for env in ({}, {"WARMING_TIMEOUT": "  "}):

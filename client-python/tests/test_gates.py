@@ -1,36 +1,16 @@
 """The gate parameter of signal_ready and hold_init_until (WAIT_FOR_INIT_GATES), against the
 fake extension listener of test_client."""
-import os
-import shutil
-import tempfile
 import time
 import unittest
 
 import wait_for_init as wfi
-from test_client import HOLDING, FakeExtension
+from test_client import HOLDING, FakeExtensionCase
 
 
-class GatesTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="wfi-pyg-")
-        self.path = os.path.join(self.dir, "s.sock")
-        self.logs = []
-        self.fakes = []
-
-    def tearDown(self):
-        for f in self.fakes:
-            f.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def fake(self, **kw):
-        f = FakeExtension(self.path, **kw)
-        self.fakes.append(f)
-        return f
-
+class GatesTest(FakeExtensionCase):
     def opts(self, env=HOLDING, **kw):
-        o = dict(socket_path=self.path, env=env, log=self.logs.append, retry_ms=0)
-        o.update(kw)
-        return o
+        kw.setdefault("retry_ms", 0)
+        return super().opts(env=env, **kw)
 
     def test_signal_ready_with_a_gate_sends_ready_and_the_name(self):
         fake = self.fake()

@@ -6,16 +6,8 @@ import t from 'tap'
 import { BUILD_USAGE, parseBuildArgs } from '../../build-scripts/build'
 import { UsageError } from '../../build-scripts/cli'
 import { ROOT, TSX, run } from './helpers'
+import { thrown } from '../hardening/assert'
 
-/** What `fn` throws (undefined when it returns). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  return undefined
-}
 
 const tsx = (script: string, args: string[]) => run(TSX[0], [...TSX.slice(1), script, ...args])
 

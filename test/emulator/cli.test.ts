@@ -2,20 +2,11 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
-import { matchList } from '../hardening/assert'
+import { matchList, thrown } from '../hardening/assert'
 import { parseArgs, UsageError } from '../sandbox/cli-args'
 import { createZip } from '../sandbox/zip'
 import { tempDir, writeFunction, writeLayer } from './helpers'
 
-/** What `fn` throws (undefined when it returns). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  return undefined
-}
 
 const ROOT = path.resolve(__dirname, '..', '..')
 

@@ -7,3 +7,13 @@ export function matchList(t: Test, actual: readonly unknown[], patterns: readonl
   t.equal(actual.length, patterns.length, `${message ?? 'list'}: exactly ${patterns.length} element(s) in ${JSON.stringify(actual).slice(0, 400)}`)
   t.match(actual, patterns, message ?? 'each element matches its pattern')
 }
+
+/** What `fn` throws (undefined when it returns): for asserting on an error's type and message. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  return undefined
+}

@@ -4,27 +4,15 @@
 import path from 'node:path'
 import t from 'tap'
 import type { Test } from 'tap'
-import { Sandbox } from '../sandbox'
-import { FIXTURES, outcomeLines, ours, requireLayer } from './harness'
-import { python3 } from '../workflows/python-helpers'
+import { FIXTURES, outcomeLines, ours } from './harness'
+import { python3, startPythonSandbox } from '../workflows/python-helpers'
 
 const python = python3()
 type Part = { doneAt: number; result: string | null }
 type State = { loadedAt: number; db: Part; cache: Part }
 
-async function start(t: Test, env: Record<string, string>): Promise<Sandbox | null> {
-  const sb = new Sandbox({
-    functionDir: path.join(FIXTURES, 'functions', 'python-gates'), layers: [requireLayer()], mode: 'provisioned', env,
-    functionTimeoutMs: 10_000, runtimeCommand: [python!, '/var/task/bootstrap.py'],
-  })
-  t.teardown(() => sb.close())
-  await sb.start()
-  if (!sb.isolated) {
-    t.plan(0, `needs the isolated sandbox (/opt, /var/task): ${sb.report().isolation.reason}`)
-    return null
-  }
-  return sb
-}
+const start = (t: Test, env: Record<string, string>) =>
+  startPythonSandbox(t, python!, path.join(FIXTURES, 'functions', 'python-gates'), env)
 
 if (!python) t.plan(0, 'python3 not installed')
 else {

@@ -3,28 +3,16 @@
 import path from 'node:path'
 import t from 'tap'
 import type { Test } from 'tap'
-import { Sandbox } from '../sandbox'
-import { outcomeLines, ours, requireLayer } from '../integration/harness'
-import { python3 } from './python-helpers'
+import { outcomeLines, ours } from '../integration/harness'
+import { python3, startPythonSandbox } from './python-helpers'
 
 const FUNCTION_DIR = path.join(__dirname, 'fixtures', 'python-client')
 const python = python3()
 
 interface State { warm: boolean; result: string | null; mode: string; client: string; value?: string }
 
-async function start(t: Test, env: Record<string, string>, mode: 'provisioned' | 'rie' = 'provisioned'): Promise<Sandbox | null> {
-  const sb = new Sandbox({
-    functionDir: FUNCTION_DIR, layers: [requireLayer()], mode, env, functionTimeoutMs: 10_000,
-    runtimeCommand: [python!, '/var/task/bootstrap.py'],
-  })
-  t.teardown(() => sb.close())
-  await sb.start()
-  if (!sb.isolated) {
-    t.plan(0, `needs the isolated sandbox (/opt, /var/task): ${sb.report().isolation.reason}`)
-    return null
-  }
-  return sb
-}
+const start = (t: Test, env: Record<string, string>, mode: 'provisioned' | 'rie' = 'provisioned') =>
+  startPythonSandbox(t, python!, FUNCTION_DIR, env, mode)
 
 if (!python) t.plan(0, 'python3 not installed')
 else {

@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { Test } from 'tap'
 import { buildPythonClient } from '../../build-scripts/python-client'
+import { Sandbox } from '../sandbox'
+import type { Mode } from '../sandbox/types'
+import { requireLayer } from '../integration/harness'
 
 export const ROOT = path.resolve(__dirname, '..', '..')
 
@@ -32,4 +36,24 @@ export function buildPythonPackage(t: { teardown(fn: () => unknown): void }): st
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   buildPythonClient(ROOT, path.join(dir, 'wait_for_init'))
   return dir
+}
+
+/**
+ * A started sandbox with the built layer running `functionDir`'s bootstrap.py under `python`, or
+ * null after planning no tests when the sandbox cannot isolate (/opt and /var/task need it).
+ */
+export async function startPythonSandbox(
+  t: Test, python: string, functionDir: string, env: Record<string, string>, mode: Mode = 'provisioned',
+): Promise<Sandbox | null> {
+  const sb = new Sandbox({
+    functionDir, layers: [requireLayer()], mode, env, functionTimeoutMs: 10_000,
+    runtimeCommand: [python, '/var/task/bootstrap.py'],
+  })
+  t.teardown(() => sb.close())
+  await sb.start()
+  if (!sb.isolated) {
+    t.plan(0, `needs the isolated sandbox (/opt, /var/task): ${sb.report().isolation.reason}`)
+    return null
+  }
+  return sb
 }
