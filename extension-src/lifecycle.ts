@@ -13,6 +13,7 @@ import type { ExtensionsApi, LambdaEvent, RegisteredExtension } from './extensio
 import type { Logger } from './logger'
 import { sanitizeForLog } from './logger'
 import type { Signal } from '../protocol/signal-protocol'
+import type { InitOutcome } from './init-outcome'
 
 /** The part of ReadinessListener the lifecycle needs. */
 export interface Listener {
@@ -36,21 +37,6 @@ export interface LifecycleDeps {
   pendingGates?: () => string[]
   /** Called once per Init with the outcome record, right after the outcome line (metrics.ts). */
   onOutcome?: (init: InitOutcome) => void
-}
-
-export type Outcome = 'ready' | 'timeout' | 'failed' | 'no-hold'
-
-/** What the hold ended with: the one record the outcome line (and any later metrics) is made from. */
-export interface InitOutcome {
-  outcome: Outcome
-  /** ms since the extension started when the hold ended; 0 without a hold */
-  heldMs: number
-  /** the function's reason, for `failed` */
-  reason?: string
-  /** named gates still pending when the hold ended (timeout only; empty otherwise) */
-  pendingGates: string[]
-  /** AWS_LAMBDA_INITIALIZATION_TYPE as the extension understood it */
-  initType: string
 }
 
 /** §5.7: SHUTDOWN only — gates Init once, never part of an invoke. */

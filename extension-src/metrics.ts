@@ -6,7 +6,7 @@
 // Document structure: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 // Pure: parsing and the record builder; main.ts wires the writer and the clock.
 
-import type { InitOutcome } from './lifecycle'
+import type { InitOutcome } from './init-outcome'
 
 export const METRICS_VARIABLE = 'WAIT_FOR_INIT_METRICS'
 export const NAMESPACE_VARIABLE = 'WAIT_FOR_INIT_METRICS_NAMESPACE'

@@ -6,7 +6,7 @@ import { createGateTracker, parseGates, MAX_GATES } from '../../extension-src/ga
 import { ReadinessListener } from '../../extension-src/readiness-listener'
 import { runLifecycle, LifecycleDeps } from '../../extension-src/lifecycle'
 import { parseConfig } from '../../extension-src/config'
-import type { InitOutcome } from '../../extension-src/lifecycle'
+import type { InitOutcome } from '../../extension-src/init-outcome'
 import type { LambdaEvent } from '../../extension-src/extensions-api'
 import {
   formatReady, formatUnknownGateReply, isUnknownGateReply, isValidGateName, MAX_MESSAGE_BYTES, parseMessage, Signal,

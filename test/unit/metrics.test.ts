@@ -3,7 +3,7 @@
 import t from 'tap'
 import { buildEmfRecord, createMetricsWriter, DEFAULT_NAMESPACE, namespaceProblem, parseMetrics } from '../../extension-src/metrics'
 import { parseConfig } from '../../extension-src/config'
-import type { InitOutcome } from '../../extension-src/lifecycle'
+import type { InitOutcome } from '../../extension-src/init-outcome'
 import { validateEmfDocument, validateEmfLine } from '../emf-validator'
 
 const NOW = Date.UTC(2026, 11, 2, 3, 0, 0)
