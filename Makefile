@@ -22,12 +22,18 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci
 	@touch $@
 
-layer: node_modules/.package-lock.json ## Build dist/wait-for-init-ARCH.zip and its tree (no-op when inputs are unchanged), and the client tarball
+layer: node_modules/.package-lock.json dist/.client-package.stamp ## Build dist/wait-for-init-ARCH.zip and its tree (no-op when inputs are unchanged), and the client tarball
 	$(RUN_TS) build-scripts/build.ts --arch $(ARCH)
-	$(RUN_TS) build-scripts/client-package.ts
 
 client-package: node_modules/.package-lock.json ## Pack the Node client as dist/wait-for-init-VERSION.tgz (npm install it for bundled functions)
 	$(RUN_TS) build-scripts/client-package.ts
+
+# npm pack costs ~0.3 s: only when the client's inputs changed, so an unchanged `make layer` stays a no-op.
+CLIENT_PACKAGE_INPUTS := $(wildcard protocol/*.ts client/src/*.ts client/types/*.ts client/README.md client/build.ts) \
+                         package.json build-scripts/client-package.ts build-scripts/layer.ts
+dist/.client-package.stamp: node_modules/.package-lock.json $(CLIENT_PACKAGE_INPUTS)
+	$(RUN_TS) build-scripts/client-package.ts
+	@touch $@
 
 layers: node_modules/.package-lock.json ## Build both architectures
 	$(RUN_TS) build-scripts/build.ts --arch x86_64
