@@ -70,5 +70,8 @@ export function createLogger(options: LoggerOptions): Logger {
 export function sanitizeForLog(text: string, maxLength = 200): string {
   // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
-  return clean.length > maxLength ? clean.slice(0, maxLength) + '…' : clean
+  if (clean.length <= maxLength) return clean
+  // Never end on the first half of a surrogate pair: the log would show U+FFFD for an emoji.
+  const end = /[\uD800-\uDBFF]/.test(clean[maxLength - 1] ?? '') ? maxLength - 1 : maxLength
+  return clean.slice(0, end) + '…'
 }

@@ -34,4 +34,7 @@ t.test('settings from Lambda advanced logging variables', async (t) => {
 t.test('sanitizeForLog removes control characters and bounds length', async (t) => {
   t.equal(sanitizeForLog('a\nb\u0000c'), 'a?b?c')
   t.equal(sanitizeForLog('x'.repeat(300)).length, 201)
+  // 'a' + emoji pairs: a cut at 200 units would fall inside a pair.
+  const emoji = sanitizeForLog('a' + '😀'.repeat(150))
+  t.equal(emoji, 'a' + '😀'.repeat(99) + '…', 'a cut never splits a surrogate pair')
 })
