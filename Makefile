@@ -30,7 +30,7 @@ client-package: node_modules/.package-lock.json ## Pack the Node client as dist/
 
 # npm pack costs ~0.3 s: only when the client's inputs changed, so an unchanged `make layer` stays a no-op.
 CLIENT_PACKAGE_INPUTS := $(wildcard protocol/*.ts client/src/*.ts client/types/*.ts client/README.md client/build.ts) \
-                         package.json build-scripts/client-package.ts build-scripts/layer.ts
+                         package.json LICENSE build-scripts/client-package.ts build-scripts/layer.ts
 dist/.client-package.stamp: node_modules/.package-lock.json $(CLIENT_PACKAGE_INPUTS)
 	$(RUN_TS) build-scripts/client-package.ts
 	@touch $@
