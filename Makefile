@@ -12,10 +12,12 @@ RUN_TS     := node $(if $(findstring --import,$(NODE_OPTIONS))$(findstring -load
 # `make layer ZIP_LEVEL=6` reaches the scripts.
 export ARCH LAYER_NAME NODE_VERSION SEA_EXEC_ARGV SEA_EXEC_ARGV_EXTENSION SEA_USE_CODE_CACHE \
        SEA_USE_SNAPSHOT STRIP ZIP_LEVEL WAIT_FOR_INIT_CACHE NODE_PINS_FILE \
-       S3_BUCKET S3_PREFIX PUBLIC ORG_ID PRINCIPAL COMPATIBLE_RUNTIMES MAX_DIRECT_UPLOAD_BYTES AWS_CLI
+       S3_BUCKET S3_PREFIX PUBLIC ORG_ID PRINCIPAL COMPATIBLE_RUNTIMES MAX_DIRECT_UPLOAD_BYTES AWS_CLI \
+       ALLOW_DIRTY RELEASE_TAG
 
 .DEFAULT_GOAL := layer
-.PHONY: layer layers client-package test clean clean-cache help run-local bench soak publish publish-all test-deps
+.PHONY: layer layers client-package test test-native clean clean-cache help run-local bench soak publish publish-all test-deps \
+        release github-release
 
 # npm ci only when node_modules is missing or older than package-lock.json.
 node_modules/.package-lock.json: package-lock.json
@@ -42,6 +44,14 @@ layers: node_modules/.package-lock.json ## Build both architectures
 test: layer ## Build the layer, type-check the project (client/types included), then run every tap test (npm test)
 	npm test
 
+# The tests that run the built SEA, against the layer of this machine's architecture: on an arm64
+# machine (CI's ubuntu-24.04-arm) the arm64 binary runs natively (docs/development.md, Native tests).
+NATIVE_ARCH  = $(shell node -p "process.arch === 'arm64' ? 'arm64' : 'x86_64'")
+NATIVE_TESTS := test/integration test/hardening test/workflows test/build/arm64.test.ts
+test-native: node_modules/.package-lock.json ## Build the layer for this machine's architecture and run the tests that execute its binary
+	$(MAKE) layer ARCH=$(NATIVE_ARCH)
+	WFI_TEST_ARCH=$(NATIVE_ARCH) npx tap $(NATIVE_TESTS)
+
 run-local: layer ## Run the built layer in the local Lambda sandbox
 	$(RUN_TS) test/sandbox/run-local.ts
 
@@ -56,6 +66,12 @@ publish: node_modules/.package-lock.json ## Publish dist/wait-for-init-ARCH.zip 
 
 publish-all: node_modules/.package-lock.json ## Publish both architectures (both zips must be built)
 	$(RUN_TS) build-scripts/publish.ts --arch x86_64 --arch arm64
+
+release: node_modules/.package-lock.json ## Build both architectures from a clean tree into dist/release/: versioned zips, SBOMs, client tarball, SHA256SUMS
+	$(RUN_TS) build-scripts/release.ts
+
+github-release: node_modules/.package-lock.json ## Publish dist/release/ as the GitHub release of RELEASE_TAG with the gh CLI (CI's release workflow)
+	$(RUN_TS) build-scripts/github-release.ts
 
 test-deps: ## Install optional Debian tools some tests use (qemu + arm64 libs, AWS CLI v2)
 	apt-get update -qq
@@ -88,3 +104,5 @@ help: ## List targets and variables
 	@echo "  PUBLIC=1 | ORG_ID=o-... | PRINCIPAL=123456789012   grant lambda:GetLayerVersion after publishing"
 	@echo "  COMPATIBLE_RUNTIMES='...'    override the runtime list (max 15)"
 	@echo "  AWS_CLI=path                 AWS CLI executable (default aws)"
+	@echo "  ALLOW_DIRTY=1                make release from a checkout with uncommitted changes"
+	@echo "  RELEASE_TAG=vX.Y.Z           the tag being released: must name package.json's version"
