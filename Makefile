@@ -16,8 +16,8 @@ export ARCH LAYER_NAME NODE_VERSION SEA_EXEC_ARGV SEA_EXEC_ARGV_EXTENSION SEA_US
        ALLOW_DIRTY RELEASE_TAG
 
 .DEFAULT_GOAL := layer
-.PHONY: layer layers client-package test test-native clean clean-cache help run-local bench soak publish publish-all test-deps \
-        release github-release
+.PHONY: layer layers client-package test test-native clean clean-cache help run-local bench soak publish publish-all test-deps
+.PHONY: release github-release github-release-check
 
 # npm ci only when node_modules is missing or older than package-lock.json.
 node_modules/.package-lock.json: package-lock.json
@@ -73,9 +73,13 @@ release: node_modules/.package-lock.json ## Build both architectures from a clea
 github-release: node_modules/.package-lock.json ## Publish dist/release/ as the GitHub release of RELEASE_TAG with the gh CLI (CI's release workflow)
 	$(RUN_TS) build-scripts/github-release.ts
 
+github-release-check: node_modules/.package-lock.json ## Check that dist/release/ holds the files of RELEASE_TAG's GitHub release (same SHA256SUMS)
+	$(RUN_TS) build-scripts/github-release.ts --check
+
 test-deps: ## Install optional Debian tools some tests use (qemu + arm64 libs, AWS CLI v2)
 	apt-get update -qq
-	apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross awscli
+	apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross \
+	  $$(apt-cache show awscli >/dev/null 2>&1 && echo awscli) # only where the distribution packages it (Ubuntu 24.04 does not; its GitHub images ship AWS CLI v2)
 
 clean: ## Remove dist/ (the Node download cache survives)
 	rm -rf dist
@@ -85,7 +89,7 @@ clean-cache: ## Remove the cached Node downloads (WAIT_FOR_INIT_CACHE, default ~
 
 help: ## List targets and variables
 	@echo "Targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-15s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-20s %s\n", $$1, $$2 }'
 	@echo
 	@echo "Variables (make VAR=value ...):"
 	@echo "  ARCH=x86_64|arm64            architecture to build/publish (default x86_64)"

@@ -3,6 +3,8 @@
 // needs no third-party action (npx tsx build-scripts/github-release.ts --help).
 // Before uploading it checks that the tag names package.json's version and that every file still
 // matches SHA256SUMS; the release notes are the version's CHANGELOG.md entry.
+// --check (`make github-release-check`) uploads nothing: it proves that the local dist/release/ is
+// what the tag's GitHub release holds (same SHA256SUMS), before a later job publishes those bytes.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -15,10 +17,11 @@ import { describeFailure, runCommand } from './run-command'
 
 const GH_TIMEOUT_MS = 15 * 60_000 // ~85 MB of uploads
 
-export const GITHUB_RELEASE_USAGE = `usage: npx tsx build-scripts/github-release.ts [--out DIR] [--changelog FILE] [--dry-run]
+export const GITHUB_RELEASE_USAGE = `usage: npx tsx build-scripts/github-release.ts [--out DIR] [--changelog FILE] [--dry-run | --check]
   --out        build folder holding release/ (default dist/)
   --changelog  where the release notes come from (default CHANGELOG.md)
   --dry-run    check everything and print the gh command instead of running it
+  --check      compare release/SHA256SUMS with the one the tag's GitHub release holds
 Environment: RELEASE_TAG (default GITHUB_REF_NAME) must be v<package.json version>; GH is the
 GitHub CLI (default gh), which reads GH_TOKEN.`
 
@@ -47,6 +50,7 @@ if (require.main === module) {
       out: { type: 'string' },
       changelog: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     })
     if (v.help) return void process.stdout.write(`${GITHUB_RELEASE_USAGE}\n`)
@@ -58,19 +62,32 @@ if (require.main === module) {
     const dir = path.join(path.resolve(v.out ?? path.join(root, 'dist')), RELEASE_DIR)
     const files = verifiedFiles(dir).map((f) => path.join(dir, f))
 
+    const gh = process.env.GH || 'gh'
+    const runGh = async (what: string, args: string[]) => {
+      const r = await runCommand(gh, args, { cwd: root, timeoutMs: GH_TIMEOUT_MS })
+      if (r.spawnError?.code === 'ENOENT') throw new BuildError(`the GitHub CLI (${gh}) is not installed: https://cli.github.com, or set GH`)
+      if (r.code !== 0) throw new BuildError(describeFailure(what, r, GH_TIMEOUT_MS))
+      return r
+    }
     const notesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wfi-notes-'))
     try {
+      if (v.check) {
+        await runGh('gh release download', ['release', 'download', tag, '--pattern', CHECKSUMS_NAME, '--dir', notesDir])
+        const published = fs.readFileSync(path.join(notesDir, CHECKSUMS_NAME), 'utf8')
+        if (published !== fs.readFileSync(path.join(dir, CHECKSUMS_NAME), 'utf8')) {
+          throw new BuildError(`${path.join(dir, CHECKSUMS_NAME)} differs from the ${CHECKSUMS_NAME} of the GitHub release ${tag}: these are not the released bytes`)
+        }
+        process.stderr.write(`[github-release] ${dir} holds exactly the files of the GitHub release ${tag}\n`)
+        return
+      }
       const notes = path.join(notesDir, 'notes.md')
       fs.writeFileSync(notes, `${entry.body}\n\nVerify a download: \`sha256sum -c ${CHECKSUMS_NAME} --ignore-missing\`.\n`)
-      const gh = process.env.GH || 'gh'
       const args = ['release', 'create', tag, ...files, '--title', `wait-for-init ${version}`, '--notes-file', notes, '--verify-tag']
       if (v['dry-run']) {
         process.stdout.write(`${[gh, ...args].join(' ')}\n`)
         return
       }
-      const r = await runCommand(gh, args, { cwd: root, timeoutMs: GH_TIMEOUT_MS })
-      if (r.spawnError?.code === 'ENOENT') throw new BuildError(`the GitHub CLI (${gh}) is not installed: https://cli.github.com, or set GH`)
-      if (r.code !== 0) throw new BuildError(describeFailure('gh release create', r, GH_TIMEOUT_MS))
+      const r = await runGh('gh release create', args)
       process.stderr.write(`[github-release] ${r.stdout.trim() || `released ${tag}`}\n`)
     } finally {
       fs.rmSync(notesDir, { recursive: true, force: true })
