@@ -47,7 +47,9 @@ export function packageLocations(metafile: Metafile): string[] {
   return [...locations].sort()
 }
 
-const LICENSE_FILE = /^(licen[cs]e|copying)([-._].*)?$/i
+/** LICENSE, LICENCE.md, COPYING.txt, LICENSE-MIT, LICENSE.APACHE2…, but not license-checker.js. */
+const LICENSE_FILE = /^(licen[cs]e|copying)([-.][\w.-]+)?$/i
+const CODE_FILE = /\.(c|m)?(j|t)sx?$|\.json$|\.map$/i
 
 /** The License section of a README (an ATX `## License` or a setext `License\n---` heading), or undefined. */
 export function readmeLicenseSection(readme: string): string | undefined {
@@ -73,7 +75,7 @@ export function readmeLicenseSection(readme: string): string | undefined {
 
 /** The license text a package folder ships: its LICENSE/COPYING files, else its README's License section. */
 export function licenseTextOf(dir: string, what: string): { text: string; source: string } {
-  const names = fs.readdirSync(dir).filter((f) => LICENSE_FILE.test(f) && fs.statSync(path.join(dir, f)).isFile()).sort()
+  const names = fs.readdirSync(dir).filter((f) => LICENSE_FILE.test(f) && !CODE_FILE.test(f) && fs.statSync(path.join(dir, f)).isFile()).sort()
   if (names.length > 0) {
     const text = names.map((f) => fs.readFileSync(path.join(dir, f), 'utf8').trim()).join('\n\n')
     return { text, source: names.join(', ') }
