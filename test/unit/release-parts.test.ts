@@ -11,6 +11,7 @@ import { LICENSE_INFO_MAX, licenseExpression } from '../../build-scripts/license
 import { checkCleanTree, checkTag, checksums } from '../../build-scripts/release'
 import { clientTarballName, releaseTag, releaseZipName, sbomName } from '../../build-scripts/release-names'
 import { integrityToHash, uuidV5 } from '../../build-scripts/sbom'
+import { testArch, testLayerDir } from '../setup/test-arch'
 import { shortTempDir } from './helpers'
 
 const ROOT = path.resolve(__dirname, '..', '..')
@@ -155,4 +156,12 @@ t.test('checkCleanTree: refuses uncommitted and untracked files unless allowed, 
   write(path.join(dir, 'new.txt'), 'new')
   t.match(await thrown(() => checkCleanTree(dir, false)), /^the tree has uncommitted changes \(a\.txt, new\.txt\): commit or stash them/)
   await checkCleanTree(dir, true)
+})
+
+t.test('WFI_TEST_ARCH picks the layer the SEA tests run (make test-native)', async (t) => {
+  t.equal(testArch({}), 'x86_64')
+  t.equal(testArch({ WFI_TEST_ARCH: 'aarch64' }), 'arm64')
+  t.equal(testLayerDir('/r', 'x86_64'), '/r/dist/layer')
+  t.equal(testLayerDir('/r', 'arm64'), '/r/dist/layer-arm64')
+  t.match(await thrown(() => testArch({ WFI_TEST_ARCH: 'riscv' })), /^WFI_TEST_ARCH="riscv" is not a Lambda architecture/)
 })
