@@ -12,10 +12,12 @@ RUN_TS     := node $(if $(findstring --import,$(NODE_OPTIONS))$(findstring -load
 # `make layer ZIP_LEVEL=6` reaches the scripts.
 export ARCH LAYER_NAME NODE_VERSION SEA_EXEC_ARGV SEA_EXEC_ARGV_EXTENSION SEA_USE_CODE_CACHE \
        SEA_USE_SNAPSHOT STRIP ZIP_LEVEL WAIT_FOR_INIT_CACHE NODE_PINS_FILE \
-       S3_BUCKET S3_PREFIX PUBLIC ORG_ID PRINCIPAL COMPATIBLE_RUNTIMES MAX_DIRECT_UPLOAD_BYTES AWS_CLI
+       S3_BUCKET S3_PREFIX PUBLIC ORG_ID PRINCIPAL COMPATIBLE_RUNTIMES MAX_DIRECT_UPLOAD_BYTES AWS_CLI \
+       ALLOW_DIRTY RELEASE_TAG
 
 .DEFAULT_GOAL := layer
-.PHONY: layer layers client-package test clean clean-cache help run-local bench soak publish publish-all test-deps
+.PHONY: layer layers client-package test test-native clean clean-cache help run-local bench soak publish publish-all test-deps
+.PHONY: release github-release github-release-check
 
 # npm ci only when node_modules is missing or older than package-lock.json.
 node_modules/.package-lock.json: package-lock.json
@@ -30,7 +32,7 @@ client-package: node_modules/.package-lock.json ## Pack the Node client as dist/
 
 # npm pack costs ~0.3 s: only when the client's inputs changed, so an unchanged `make layer` stays a no-op.
 CLIENT_PACKAGE_INPUTS := $(wildcard protocol/*.ts client/src/*.ts client/types/*.ts client/README.md client/build.ts) \
-                         package.json build-scripts/client-package.ts build-scripts/layer.ts
+                         package.json LICENSE build-scripts/client-package.ts build-scripts/layer.ts
 dist/.client-package.stamp: node_modules/.package-lock.json $(CLIENT_PACKAGE_INPUTS)
 	$(RUN_TS) build-scripts/client-package.ts
 	@touch $@
@@ -41,6 +43,14 @@ layers: node_modules/.package-lock.json ## Build both architectures
 
 test: layer ## Build the layer, type-check the project (client/types included), then run every tap test (npm test)
 	npm test
+
+# The tests that run the built SEA, against the layer of this machine's architecture: on an arm64
+# machine (CI's ubuntu-24.04-arm) the arm64 binary runs natively (docs/development.md, Native tests).
+NATIVE_ARCH  = $(shell node -p "process.arch === 'arm64' ? 'arm64' : 'x86_64'")
+NATIVE_TESTS := test/integration test/hardening test/workflows test/build/arm64.test.ts
+test-native: node_modules/.package-lock.json ## Build the layer for this machine's architecture and run the tests that execute its binary
+	$(MAKE) layer ARCH=$(NATIVE_ARCH)
+	WFI_TEST_ARCH=$(NATIVE_ARCH) npx tap $(NATIVE_TESTS)
 
 run-local: layer ## Run the built layer in the local Lambda sandbox
 	$(RUN_TS) test/sandbox/run-local.ts
@@ -57,9 +67,19 @@ publish: node_modules/.package-lock.json ## Publish dist/wait-for-init-ARCH.zip 
 publish-all: node_modules/.package-lock.json ## Publish both architectures (both zips must be built)
 	$(RUN_TS) build-scripts/publish.ts --arch x86_64 --arch arm64
 
+release: node_modules/.package-lock.json ## Build both architectures from a clean tree into dist/release/: versioned zips, SBOMs, client tarball, SHA256SUMS
+	$(RUN_TS) build-scripts/release.ts
+
+github-release: node_modules/.package-lock.json ## Publish dist/release/ as the GitHub release of RELEASE_TAG with the gh CLI (CI's release workflow)
+	$(RUN_TS) build-scripts/github-release.ts
+
+github-release-check: node_modules/.package-lock.json ## Check that dist/release/ holds the files of RELEASE_TAG's GitHub release (same SHA256SUMS)
+	$(RUN_TS) build-scripts/github-release.ts --check
+
 test-deps: ## Install optional Debian tools some tests use (qemu + arm64 libs, AWS CLI v2)
 	apt-get update -qq
-	apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross awscli
+	apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross \
+	  $$(apt-cache show awscli >/dev/null 2>&1 && echo awscli) # only where the distribution packages it (Ubuntu 24.04 does not; its GitHub images ship AWS CLI v2)
 
 clean: ## Remove dist/ (the Node download cache survives)
 	rm -rf dist
@@ -69,7 +89,7 @@ clean-cache: ## Remove the cached Node downloads (WAIT_FOR_INIT_CACHE, default ~
 
 help: ## List targets and variables
 	@echo "Targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-15s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' | awk -F'|' '{ printf "  %-20s %s\n", $$1, $$2 }'
 	@echo
 	@echo "Variables (make VAR=value ...):"
 	@echo "  ARCH=x86_64|arm64            architecture to build/publish (default x86_64)"
@@ -88,3 +108,5 @@ help: ## List targets and variables
 	@echo "  PUBLIC=1 | ORG_ID=o-... | PRINCIPAL=123456789012   grant lambda:GetLayerVersion after publishing"
 	@echo "  COMPATIBLE_RUNTIMES='...'    override the runtime list (max 15)"
 	@echo "  AWS_CLI=path                 AWS CLI executable (default aws)"
+	@echo "  ALLOW_DIRTY=1                make release from a checkout with uncommitted changes"
+	@echo "  RELEASE_TAG=vX.Y.Z           the tag being released: must name package.json's version"

@@ -2,6 +2,7 @@
 // Output (DIR defaults to dist/):
 //   DIR/layer/ (x86_64) or DIR/layer-arm64/   the unpacked layer tree
 //   DIR/wait-for-init-<arch>.zip              the reproducible layer zip
+//   DIR/wait-for-init-<arch>.cdx.json         its CycloneDX SBOM (sbom.ts)
 //   DIR/wait-for-init-<arch>.build.json       sizes, timings, inputs hash (used to skip rebuilds)
 // Knobs come from the environment (see config.ts): ARCH, NODE_VERSION, SEA_EXEC_ARGV,
 // SEA_EXEC_ARGV_EXTENSION, SEA_USE_CODE_CACHE, SEA_USE_SNAPSHOT, STRIP, ZIP_LEVEL,
@@ -11,13 +12,17 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { ArchInfo, hostArch } from './arch'
 import { bundle } from './bundle'
+import { Metafile, bundledPackages } from './bundled-packages'
 import { parseOptions, runMain } from './cli'
 import { BuildConfig, buildConfigFromEnv, cacheDir, pinsFile, readPins } from './config'
 import { BuildError } from './errors'
 import { CLIENT_PATH, EXTENSION_PATH, buildClientPackage, zipInputsFromTree } from './layer'
+import { layerLicenseExpression } from './license-info'
 import { withLock } from './lock'
 import { PYTHON_CLIENT_PATH, PYTHON_CLIENT_SOURCE, buildPythonClient } from './python-client'
 import { NodeBinary, fetchNodeBinary } from './node-binary'
+import { writeNotices } from './notices'
+import { generateSbom } from './sbom'
 import { buildSea } from './sea'
 import { writeZip } from './zip'
 
@@ -34,6 +39,11 @@ export interface BuildManifest {
   nodeVersion: string
   inputsHash: string
   zip: { file: string; bytes: number; sha256: string }
+  /** The zip's CycloneDX SBOM. */
+  sbom: { file: string; sha256: string }
+  /** The layer's license expression (license-info.ts) and the npm packages bundled into the extension. */
+  license: string
+  bundled: { name: string; version: string; license: string }[]
   layerDir: string
   bytes: { bundle: number; blob: number; nodeOriginal: number; nodeStripped: number; extension: number; unzipped: number }
   timingsMs: Record<string, number>
@@ -78,6 +88,10 @@ export function zipPathFor(out: string, arch: ArchInfo): string {
   return path.join(out, `wait-for-init-${arch.lambda}.zip`)
 }
 
+export function sbomPathFor(out: string, arch: ArchInfo): string {
+  return path.join(out, `wait-for-init-${arch.lambda}.cdx.json`)
+}
+
 /** Hash of everything that can change the output, so an unchanged tree is not rebuilt. */
 function inputsHash(root: string, extra: { files: string[]; values: unknown }): string {
   const h = crypto.createHash('sha256')
@@ -92,7 +106,7 @@ function inputsHash(root: string, extra: { files: string[]; values: unknown }): 
     }
   }
   for (const d of ['protocol', 'extension-src', 'client', PYTHON_CLIENT_SOURCE, 'build-scripts']) walk(path.join(root, d))
-  files.push(path.join(root, 'package.json'), path.join(root, 'package-lock.json'), ...extra.files)
+  files.push(path.join(root, 'package.json'), path.join(root, 'package-lock.json'), path.join(root, 'LICENSE'), ...extra.files)
   for (const f of files) {
     h.update(path.relative(root, f) + '\0')
     h.update(fs.existsSync(f) ? fs.readFileSync(f) : Buffer.from('missing'))
@@ -112,6 +126,7 @@ function upToDate(manifestPath: string, hash: string): BuildManifest | undefined
     if (m.inputsHash !== hash) return undefined
     if (!fs.existsSync(path.join(m.layerDir, EXTENSION_PATH))) return undefined
     if (sha256(fs.readFileSync(m.zip.file)) !== m.zip.sha256) return undefined
+    if (!m.sbom || sha256(fs.readFileSync(m.sbom.file)) !== m.sbom.sha256) return undefined
     return m
   } catch {
     return undefined
@@ -131,7 +146,9 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
   const zipPath = zipPathFor(args.out, arch)
   const manifestPath = path.join(args.out, `wait-for-init-${arch.lambda}.build.json`)
   const entry = args.entry ?? path.join(root, 'extension-src', 'main.ts')
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license?: string }
+  const projectLicense = pkg.license
+  if (!projectLicense) throw new BuildError('package.json has no "license": the layer must say under which license it is shipped')
 
   return withLock(path.join(args.out, `.build-${arch.lambda}.lock`), log, async () => {
     const hash = inputsHash(root, {
@@ -178,10 +195,14 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
     }
 
     const major = config.nodeVersion.split('.')[0]
+    const metafilePath = path.join(work, 'main.meta.json')
     const bundled = await step('bundle', () =>
-      bundle({ entry, outfile: path.join(work, 'main.cjs'), version: pkg.version, target: `node${major}` }),
+      bundle({ entry, outfile: path.join(work, 'main.cjs'), version: pkg.version, target: `node${major}`, metafile: metafilePath, workingDir: root }),
     )
     for (const w of bundled.warnings) log(`esbuild warning: ${w}`)
+    // What the bundle really contains decides the notices, the SBOM and the license expression.
+    const packages = bundledPackages(JSON.parse(fs.readFileSync(metafilePath, 'utf8')) as Metafile, root)
+    writeNotices(treeTmp, { projectLicense: path.join(root, 'LICENSE'), nodeLicense: target.licenseFile, node: target, packages })
 
     const extension = path.join(treeTmp, EXTENSION_PATH)
     const sea = await step('sea', () =>
@@ -202,9 +223,15 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
       fs.writeFileSync(`${zipPath}.tmp`, zip)
       return { zip, unzipped: inputs.reduce((n, e) => n + (e.data?.length ?? 0), 0) }
     })
+    const sbomPath = sbomPathFor(args.out, arch)
+    const sbom = await step('sbom', () =>
+      generateSbom({ metafile: metafilePath, workingDir: root, packages, node: target, zipSha256: sha256(zipBytes.zip) }),
+    )
+    fs.writeFileSync(`${sbomPath}.tmp`, sbom)
     fs.rmSync(tree, { recursive: true, force: true })
     fs.renameSync(treeTmp, tree)
     fs.renameSync(`${zipPath}.tmp`, zipPath)
+    fs.renameSync(`${sbomPath}.tmp`, sbomPath)
     timings.total = Math.round(performance.now() - t0)
 
     const manifest: BuildManifest = {
@@ -212,6 +239,9 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
       nodeVersion: config.nodeVersion,
       inputsHash: hash,
       zip: { file: zipPath, bytes: zipBytes.zip.length, sha256: sha256(zipBytes.zip) },
+      sbom: { file: sbomPath, sha256: sha256(Buffer.from(sbom)) },
+      license: layerLicenseExpression(projectLicense, packages, target.declaredLicense),
+      bundled: packages.map((p) => ({ name: p.name, version: p.version, license: p.license })),
       layerDir: tree,
       bytes: {
         bundle: bundled.bytes,
@@ -232,7 +262,8 @@ export async function buildLayer(args: BuildArgs, root: string, env: NodeJS.Proc
         `(bundle ${(b.bundle / 1024).toFixed(1)} KB); zip ${mb(manifest.zip.bytes)} (level ${config.zipLevel}), unzipped ${mb(b.unzipped)}; ` +
         `${(timings.total / 1000).toFixed(1)} s`,
     )
-    log(`wrote ${path.relative(process.cwd(), zipPath)} and ${path.relative(process.cwd(), tree)}/`)
+    log(`bundled: ${manifest.bundled.map((p) => `${p.name} ${p.version}`).join(', ') || 'no npm package'}; license ${manifest.license}`)
+    log(`wrote ${path.relative(process.cwd(), zipPath)}, ${path.relative(process.cwd(), sbomPath)} and ${path.relative(process.cwd(), tree)}/`)
     return manifest
   })
 }

@@ -3,6 +3,7 @@
 // (ESM-only) included, must be inside it.
 import { build } from 'esbuild'
 import fs from 'node:fs'
+import { Metafile } from './bundled-packages'
 import { BuildError } from './errors'
 import { lazyBuiltins } from './lazy-builtins'
 import { sideEffectFree } from './side-effect-free'
@@ -24,21 +25,32 @@ export interface BundleOptions {
   version: string
   /** esbuild target; the embedded Node's major line. */
   target: string
+  /**
+   * Where to write esbuild's metafile (the bundle's real inputs, after tree-shaking): the notices
+   * and the SBOM are made from it. Its paths are relative to `workingDir`.
+   */
+  metafile?: string
+  /** Folder the metafile's paths are relative to (default: the current directory). */
+  workingDir?: string
 }
 
 export interface BundleResult {
   outfile: string
   bytes: number
   warnings: string[]
+  /** The metafile written (when asked for) and the folder its paths are relative to. */
+  metafile?: string
+  workingDir: string
 }
 
-export async function bundle(opts: BundleOptions): Promise<BundleResult> {
+/** esbuild's build() with the extension's options; `write: false` keeps the output in memory. */
+async function runEsbuild(opts: BundleOptions, write: boolean) {
   if (!fs.existsSync(opts.entry)) throw new BuildError(`bundle entry ${opts.entry} does not exist`)
-  let result
   try {
-    result = await build({
+    return await build({
       entryPoints: [opts.entry],
       outfile: opts.outfile,
+      write,
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -48,6 +60,8 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
       legalComments: 'eof',
       define: { WAIT_FOR_INIT_VERSION: JSON.stringify(opts.version) },
       logLevel: 'silent',
+      absWorkingDir: opts.workingDir ?? process.cwd(),
+      metafile: true,
       plugins: [sideEffectFree({ files: SIDE_EFFECT_FREE }), lazyBuiltins({ modules: LAZY_BUILTINS })],
     })
   } catch (err) {
@@ -55,6 +69,16 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
     const detail = errors.map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n')
     throw new BuildError(`esbuild could not bundle ${opts.entry}${detail ? `:\n${detail}` : `: ${(err as Error).message}`}`)
   }
+}
+
+export async function bundle(opts: BundleOptions): Promise<BundleResult> {
+  const result = await runEsbuild(opts, true)
   const warnings = result.warnings.map((w) => `${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`)
-  return { outfile: opts.outfile, bytes: fs.statSync(opts.outfile).size, warnings }
+  if (opts.metafile !== undefined) fs.writeFileSync(opts.metafile, `${JSON.stringify(result.metafile, null, 1)}\n`)
+  return { outfile: opts.outfile, bytes: fs.statSync(opts.outfile).size, warnings, metafile: opts.metafile, workingDir: opts.workingDir ?? process.cwd() }
+}
+
+/** The metafile of the bundle `bundle()` would write, without writing anything (~0.2 s). */
+export async function bundleMetafile(opts: Omit<BundleOptions, 'metafile'>): Promise<Metafile> {
+  return (await runEsbuild(opts, false)).metafile as Metafile
 }

@@ -3,6 +3,7 @@
 //   nodejs/node_modules/wait-for-init/     the optional client package (on NODE_PATH in Node runtimes)
 //   python/wait_for_init/                  the Python client (/opt/python is on sys.path in Python
 //                                          runtimes), written by python-client.ts with the Node client
+//   wait-for-init/                         the licenses and notices of what the layer redistributes (notices.ts)
 // and turns a tree into zip entries with normalised modes, so the umask cannot change the zip.
 import fs from 'node:fs'
 import path from 'node:path'

@@ -1,6 +1,7 @@
 // Fetches the pinned official Node binary for an architecture from the npm registry
 // (`npm pack node-linux-<arch>@<version>`), checks the tarball against the sha512 integrity pinned
-// in node-pins.json, extracts bin/node and strips it. Everything is cached per version and arch so
+// in node-pins.json, extracts bin/node and strips it, and keeps the tarball's LICENSE and the
+// license its package.json declares (the layer ships them, notices.ts). Everything is cached per version and arch so
 // a second build downloads nothing; each cache entry is written to a temporary name and renamed,
 // so concurrent builds (parallel tests) never see half-written files.
 import crypto from 'node:crypto'
@@ -19,6 +20,12 @@ export interface NodeBinary {
   original: string
   /** The same, stripped before any injection. */
   stripped: string
+  /** Node's LICENSE file from the same verified tarball (Node's own license and its dependencies'). */
+  licenseFile: string
+  /** The `license` the tarball's package.json declares (always NODE_DECLARED_LICENSE: checked). */
+  declaredLicense: string
+  /** The pinned sha512 integrity of the npm tarball all of this came from. */
+  integrity: string
   /** Whether this call had to run `npm pack`. */
   downloaded: boolean
 }
@@ -35,6 +42,13 @@ export interface FetchNodeOptions {
 }
 
 const NPM_TIMEOUT_MS = 10 * 60_000
+
+/**
+ * The license Node's npm package declares. Publishing names it without fetching Node
+ * (license-info.ts), so every build checks the verified tarball still says this: a Node whose
+ * declared license changed stops the build until its LICENSE has been reviewed.
+ */
+export const NODE_DECLARED_LICENSE = 'MIT'
 
 export function sha512Integrity(data: Buffer): string {
   return 'sha512-' + crypto.createHash('sha512').update(data).digest('base64')
@@ -120,5 +134,27 @@ export async function fetchNodeBinary(opts: FetchNodeOptions): Promise<NodeBinar
     writeAtomic(stripped, output, 0o755)
     writeAtomic(`${stripped}.integrity`, integrity)
   }
-  return { version, arch, original, stripped, downloaded }
+
+  // 3. The notices that travel with the binary, from the same verified tarball.
+  const licenseFile = path.join(dir, 'LICENSE')
+  const manifestFile = path.join(dir, 'package.json')
+  for (const [file, member] of [[licenseFile, 'package/LICENSE'], [manifestFile, 'package/package.json']] as const) {
+    if (!stampOk(file)) {
+      writeAtomic(file, extractTgzMember(tgz, member, `${pkg} tarball`))
+      writeAtomic(`${file}.integrity`, integrity)
+    }
+  }
+  let declaredLicense: unknown
+  try {
+    declaredLicense = (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { license?: unknown }).license
+  } catch (err) {
+    throw new BuildError(`package.json of ${pkg} is not JSON: ${(err as Error).message}`)
+  }
+  if (declaredLicense !== NODE_DECLARED_LICENSE) {
+    throw new BuildError(
+      `package.json of ${pkg} declares the license ${JSON.stringify(declaredLicense)}, not ${NODE_DECLARED_LICENSE}: review its LICENSE ` +
+        '(the layer redistributes it) and update NODE_DECLARED_LICENSE in build-scripts/node-binary.ts',
+    )
+  }
+  return { version, arch, original, stripped, licenseFile, declaredLicense: NODE_DECLARED_LICENSE, integrity, downloaded }
 }

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { ArchInfo, parseArch } from './arch'
 import { parseOptions, runMain } from './cli'
 import { BuildError } from './errors'
+import { layerLicenseInfo } from './license-info'
 import { publishSettingsFromEnv, layerDescription, PublishSettings } from './publish-settings'
 import { CommandResult, describeFailure, runCommand } from './run-command'
 
@@ -141,7 +142,8 @@ async function main(): Promise<void> {
   const arches: ArchInfo[] = v.arch ? v.arch.map((a) => parseArch(a, '--arch')) : [parseArch(process.env.ARCH || 'x86_64')]
   const dist = path.resolve(v.dist ?? path.join(root, 'dist'))
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license?: string }
-  const settings = publishSettingsFromEnv(process.env, pkg.license || 'MIT-0')
+  // What the zip contains, as an SPDX expression (license-info.ts), not package.json's license alone.
+  const settings = publishSettingsFromEnv(process.env, await layerLicenseInfo(root))
 
   // Every zip must exist before anything is published (publish-all is all or nothing up front).
   const zips = arches.map((a) => ({ arch: a, zip: path.join(dist, `wait-for-init-${a.lambda}.zip`) }))

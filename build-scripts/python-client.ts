@@ -1,6 +1,7 @@
 // Lays the Python client into the layer tree at python/wait_for_init/ (Lambda's Python runtimes
 // put /opt/python on sys.path), with _protocol.py generated from protocol/signal-protocol.ts, so
-// the signal protocol has one definition. Deterministic output: sorted files, no timestamps.
+// the signal protocol has one definition, and the project's LICENSE beside them (the client is
+// copied out of the layer on its own too). Deterministic output: sorted files, no timestamps.
 import fs from 'node:fs'
 import path from 'node:path'
 import * as protocol from '../protocol/signal-protocol'
@@ -67,7 +68,7 @@ export function protocolModule(): string {
   ].join('\n')
 }
 
-/** Copies the client's .py files and writes _protocol.py into outDir; returns the file names. */
+/** Copies the client's .py files and the project's LICENSE and writes _protocol.py into outDir; returns the file names. */
 export function buildPythonClient(root: string, outDir: string): string[] {
   const source = path.join(root, PYTHON_CLIENT_SOURCE)
   if (!fs.existsSync(path.join(source, '__init__.py'))) throw new BuildError(`python client: ${source}/__init__.py is missing`)
@@ -76,7 +77,8 @@ export function buildPythonClient(root: string, outDir: string): string[] {
   const files = fs.readdirSync(source).filter((f) => f.endsWith('.py') && f !== '_protocol.py').sort()
   for (const f of files) fs.copyFileSync(path.join(source, f), path.join(outDir, f))
   fs.writeFileSync(path.join(outDir, '_protocol.py'), protocolModule())
-  return [...files, '_protocol.py'].sort()
+  fs.copyFileSync(path.join(root, 'LICENSE'), path.join(outDir, 'LICENSE'))
+  return [...files, '_protocol.py', 'LICENSE'].sort()
 }
 
 const USAGE = 'usage: npx tsx build-scripts/python-client.ts --out DIR   (the Python package alone; make layer builds it into the layer)'

@@ -1,5 +1,5 @@
 // Builds the wait-for-init client package into the layer tree:
-//   dist/layer/nodejs/node_modules/wait-for-init/{package.json,index.cjs,index.mjs,index.d.ts,index.d.mts,README.md}
+//   dist/layer/nodejs/node_modules/wait-for-init/{package.json,index.cjs,index.mjs,index.d.ts,index.d.mts,README.md,LICENSE}
 // The layer build calls buildClient(); standalone: `npx tsx client/build.ts [--out DIR]`.
 // Output is deterministic (no timestamps), so the layer zip stays reproducible.
 import { buildSync } from 'esbuild'
@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util'
 const USAGE = 'usage: npx tsx client/build.ts [--out DIR]   (default DIR: dist/layer/nodejs/node_modules/wait-for-init)'
 
 export function buildClient(root: string, out: string): string[] {
-  const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version as string
-  const banner = `// wait-for-init client ${version} (MIT-0). Signals the wait-for-init Lambda extension; see README.md.`
+  const { version, license } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license: string }
+  const banner = `// wait-for-init client ${version} (${license}). Signals the wait-for-init Lambda extension; see README.md.`
   fs.rmSync(out, { recursive: true, force: true })
   fs.mkdirSync(out, { recursive: true })
   for (const [format, file] of [['cjs', 'index.cjs'], ['esm', 'index.mjs']] as const) {
@@ -31,11 +31,12 @@ export function buildClient(root: string, out: string): string[] {
   fs.writeFileSync(path.join(out, 'index.d.ts'), types)
   fs.writeFileSync(path.join(out, 'index.d.mts'), types) // same file: it has no imports, only named exports
   fs.copyFileSync(path.join(root, 'client', 'README.md'), path.join(out, 'README.md'))
+  fs.copyFileSync(path.join(root, 'LICENSE'), path.join(out, 'LICENSE')) // the package is redistributed on its own too
   const pkg = {
     name: 'wait-for-init',
     version,
     description: 'Tell the wait-for-init AWS Lambda extension that asynchronous initialization is done',
-    license: 'MIT-0',
+    license,
     main: './index.cjs',
     types: './index.d.ts',
     exports: {

@@ -1,12 +1,14 @@
 // The x86_64 layer as `make layer` builds it: exact zip entries and modes, the tree beside it,
 // an x86-64 ELF that runs with no node on PATH and ignores NODE_OPTIONS, sizes within Lambda's
-// limits, no-op rebuilds, and byte-for-byte reproducibility.
+// limits, no-op rebuilds, and byte-for-byte reproducibility (the SBOM too). The notices' content:
+// notices.test.ts.
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { EM_X86_64, readElfHeader } from '../../build-scripts/elf'
 import { readZip } from '../../build-scripts/zip'
 import { buildPythonClient, PYTHON_CLIENT_PATH } from '../../build-scripts/python-client'
+import { NODE_LICENSE_PATH, NOTICES_DIR, PROJECT_LICENSE_PATH, THIRD_PARTY_NOTICES_PATH } from '../../build-scripts/notices'
 import { DIST, ROOT, TEST_OUT, buildScript, ensureLayer, head, run, runTs, sha256File } from './helpers'
 
 const EXT = 'extensions/wait-for-init'
@@ -34,7 +36,8 @@ t.test('make layer writes the zip and tree with exactly the expected entries', a
   const zipPath = await ensureLayer('x86_64')
   const entries = readZip(fs.readFileSync(zipPath))
   const client = await clientFiles()
-  const expected = ['extensions/', EXT]
+  // extensions/ holds the executable alone: Lambda starts every file there (docs/lambda-lifecycle.md §2.2).
+  const expected = ['extensions/', EXT, `${NOTICES_DIR}/`, PROJECT_LICENSE_PATH, NODE_LICENSE_PATH, THIRD_PARTY_NOTICES_PATH]
   if (client.length) {
     expected.push('nodejs/', 'nodejs/node_modules/', 'nodejs/node_modules/wait-for-init/')
     expected.push(...client.map((f) => `nodejs/node_modules/wait-for-init/${f}`))
@@ -124,5 +127,6 @@ t.test('reproducible: a second build elsewhere gives the same bytes, from the ca
   t.equal(r.code, 0, r.stderr)
   t.notMatch(r.stderr, /fetching node-linux/, 'no download: the cached, verified tarball is reused')
   t.equal(sha256File(path.join(out, 'wait-for-init-x86_64.zip')), sha256File(zipPath), 'identical zip sha256')
+  t.equal(sha256File(path.join(out, 'wait-for-init-x86_64.cdx.json')), sha256File(path.join(DIST, 'wait-for-init-x86_64.cdx.json')), 'identical SBOM')
   fs.rmSync(out, { recursive: true, force: true })
 })

@@ -30,9 +30,12 @@ t.test('the CLI writes the package; output is byte-for-byte reproducible', async
   const out = path.join(dir, 'pkg')
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'client/build.ts', '--out', out], { cwd: root, encoding: 'utf8', timeout: 60000 })
   t.equal(r.status, 0, r.stderr)
-  t.same(fs.readdirSync(out).sort(), ['README.md', 'index.cjs', 'index.d.mts', 'index.d.ts', 'index.mjs', 'package.json'])
+  t.same(fs.readdirSync(out).sort(), ['LICENSE', 'README.md', 'index.cjs', 'index.d.mts', 'index.d.ts', 'index.mjs', 'package.json'])
   const pkg = JSON.parse(fs.readFileSync(path.join(out, 'package.json'), 'utf8'))
   t.equal(pkg.name, 'wait-for-init')
+  // The package travels on its own too (npm tarball, copied out of the layer): with the project's license.
+  t.equal(pkg.license, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).license)
+  t.equal(fs.readFileSync(path.join(out, 'LICENSE'), 'utf8'), fs.readFileSync(path.join(root, 'LICENSE'), 'utf8'))
   t.same(pkg.exports['.'].require, { types: './index.d.ts', default: './index.cjs' })
   t.same(pkg.exports['.'].import, { types: './index.d.mts', default: './index.mjs' })
   t.same(Object.keys(pkg.dependencies ?? {}), [], 'zero dependencies')

@@ -3,9 +3,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Sandbox, SandboxOptions, SandboxReport, ExtensionReport } from '../sandbox'
 import { bringLayerUpToDate, STALE_HINT } from '../setup/layer-freshness'
+import { testLayerDir } from '../setup/test-arch'
 
 export const ROOT = path.resolve(__dirname, '..', '..')
-export const LAYER_DIR = path.join(ROOT, 'dist', 'layer')
+/** dist/layer, or the WFI_TEST_ARCH layer (`make test-native`). */
+export const LAYER_DIR = testLayerDir(ROOT)
 export const EXTENSION_BINARY = path.join(LAYER_DIR, 'extensions', 'wait-for-init')
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures')
 export const WARMUP_FUNCTION = path.join(FIXTURES, 'functions', 'warmup')

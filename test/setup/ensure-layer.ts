@@ -3,10 +3,11 @@
 // test ever runs a binary older than the sources in extension-src/, protocol/ or client/. A
 // failed build stops the run.
 import { bringLayerUpToDate, STALE_HINT } from './layer-freshness'
+import { testArch } from './test-arch'
 
 const r = bringLayerUpToDate()
 if (!r.ok) {
   process.stderr.write(`ensure-layer: ${r.problem}\n${STALE_HINT}\n`)
   process.exit(1)
 }
-process.stderr.write(`ensure-layer: dist/layer ${r.rebuilt ? 'rebuilt from changed sources' : 'matches the sources'} (${r.ms} ms)\n`)
+process.stderr.write(`ensure-layer: the ${testArch()} layer ${r.rebuilt ? 'rebuilt from changed sources' : 'matches the sources'} (${r.ms} ms)\n`)

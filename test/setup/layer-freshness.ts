@@ -1,9 +1,10 @@
-// Brings dist/ up to date with `make layer` (build.ts hashes extension-src/, protocol/, client/,
+// Brings dist/ up to date with `make layer` for the tests' architecture (test-arch.ts; build.ts hashes extension-src/, protocol/, client/,
 // build-scripts/ and package files, and skips the build when nothing changed: about a second).
 // Used by tap's `before` program (test/setup/ensure-layer.ts) and, when a test file runs without
 // it (`npx tap --before= …`, or node directly), by the integration harness.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
+import { testArch } from './test-arch'
 
 export const ROOT = path.resolve(__dirname, '..', '..')
 
@@ -26,7 +27,7 @@ export function bringLayerUpToDate(): Freshness {
   if (make(['-q', 'node_modules/.package-lock.json']).status !== 0) {
     return { ok: false, rebuilt: false, ms: ms(), problem: 'node_modules is missing or older than package-lock.json: run `make layer` (it runs npm ci), then the tests' }
   }
-  const r = make(['-s', 'layer', 'ARCH=x86_64'])
+  const r = make(['-s', 'layer', `ARCH=${testArch()}`])
   if (r.status !== 0) return { ok: false, rebuilt: false, ms: ms(), problem: `make layer failed (${r.error?.message ?? r.signal ?? r.status}):\n${r.stdout}${r.stderr}` }
   return { ok: true, rebuilt: !/is up to date/.test(r.stderr), ms: ms() }
 }

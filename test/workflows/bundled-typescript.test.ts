@@ -25,7 +25,7 @@ t.test('bundled TypeScript function: installable tarball, esbuild, warm on the f
   const tgz = await packClient(ROOT, tmp)
   t.equal(path.basename(tgz), `wait-for-init-${VERSION}.tgz`)
   const listing = spawnSync('tar', ['tzf', tgz], { encoding: 'utf8' }).stdout.trim().split('\n').sort()
-  t.same(listing, ['package/README.md', 'package/index.cjs', 'package/index.d.mts', 'package/index.d.ts', 'package/index.mjs', 'package/package.json'])
+  t.same(listing, ['package/LICENSE', 'package/README.md', 'package/index.cjs', 'package/index.d.mts', 'package/index.d.ts', 'package/index.mjs', 'package/package.json'])
 
   // 2. A project: the example's sources, the client installed from the tarball with no network.
   const project = path.join(tmp, 'project')
