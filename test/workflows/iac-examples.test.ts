@@ -13,7 +13,7 @@ import t from 'tap'
 import { parse as parseHcl } from '@cdktf/hcl2json'
 import { parseDocument, type Tags } from 'yaml'
 import { LambdaArch, parseArch } from '../../build-scripts/arch'
-import { layerZipName } from '../../build-scripts/artifact-names'
+import { RELEASE_DIR, layerZipName, releaseZipName } from '../../build-scripts/artifact-names'
 import { zipPathFor } from '../../build-scripts/build'
 import { mergeRecord, recordJson, RecordEntry } from '../../build-scripts/publish-record'
 import { emulatorCapFor, functionTimeoutSecondsFor } from '../../extension-src/init-budget'
@@ -193,4 +193,16 @@ t.test('Terraform: published.tf picks the ARN for the region and architecture fr
   t.equal(lookup(['region=eu-west-1', 'architecture=arm64', 'published_record=published.json', 'layer_name=other']), '"arn:aws:lambda:eu-west-1:123456789012:layer:other:9"')
   t.equal(lookup(['region=us-east-1', 'architecture=x86_64', 'published_record=published.json']), 'null', 'no entry: null (the function\'s precondition then names the fix)')
   t.equal(lookup(['region=us-east-1', 'architecture=x86_64', 'published_record=missing.json']), 'null', 'no record: null, not a crash')
+})
+
+t.test('the examples\' READMEs and docs/publishing.md: relative links resolve; the release zip name is releaseZipName\'s', async (t) => {
+  for (const doc of ['examples/sam/README.md', 'examples/terraform/README.md', 'docs/publishing.md']) {
+    const text = fs.readFileSync(path.join(ROOT, doc), 'utf8')
+    const links = [...text.matchAll(/\]\(([^)\s#]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l))
+    t.ok(links.length > 0, `${doc} has relative links`)
+    for (const l of links) t.ok(fs.existsSync(path.resolve(path.dirname(path.join(ROOT, doc)), l)), `${doc}: ${l} exists`)
+  }
+  const release = `dist/${RELEASE_DIR}/${releaseZipName('<version>', '<architecture>' as LambdaArch)}`
+  t.match(fs.readFileSync(path.join(TF_DIR, 'README.md'), 'utf8'), release)
+  t.match(fs.readFileSync(path.join(SAM_DIR, 'README.md'), 'utf8'), `dist/${RELEASE_DIR}/${releaseZipName('<version>', '<arch>' as LambdaArch)}`)
 })
