@@ -51,14 +51,17 @@ function resultFrom(target: Target, status: TargetResult['status'], v: LayerVers
   }
 }
 
-/** `profile` is the region's signing profile when signing (looked up once per region). */
-export async function publishTarget(d: PublisherDeps, target: Target, profile?: SigningProfile): Promise<TargetResult> {
+/**
+ * `profile` is the region's signing profile when signing (looked up once per region); `lookup`,
+ * the newest version for the target's architecture when already asked for.
+ */
+export async function publishTarget(d: PublisherDeps, target: Target, profile?: SigningProfile, lookup?: Promise<LayerVersionInfo | undefined>): Promise<TargetResult> {
   const s = d.settings
   const { region, zip } = target
   const arch = zip.arch.lambda
   const log = (line: string) => d.log(`${region} ${arch}: ${line}`)
 
-  const latest = await latestLayerVersion(d.cli, region, s.layerName, arch)
+  const latest = await (lookup ?? latestLayerVersion(d.cli, region, s.layerName, arch))
   const decision = compareWithLatest(latest, { zipSha256: zip.sha256, signingProfileVersionArn: profile?.profileVersionArn })
   let result: TargetResult
   if (decision.unchanged && latest) {
@@ -121,8 +124,9 @@ async function publishNew(d: PublisherDeps, target: Target, profile: SigningProf
 
 /**
  * Every target; the regions up to `concurrency` at a time (each region's own API limits apply, so
- * regions do not slow each other), the architectures of one region one after the other. A
- * region's signing profile is looked up once, before its first target.
+ * regions do not slow each other). Within a region the lookups of all architectures run at once
+ * (reads), then the architectures are published one after the other, so version numbers follow
+ * the order given. A region's signing profile is looked up once, before anything else there.
  */
 export async function publishTargets(d: PublisherDeps, targets: readonly Target[], concurrency: number): Promise<TargetOutcome[]> {
   const regions = [...new Set(targets.map((t) => t.region))]
@@ -139,13 +143,16 @@ export async function publishTargets(d: PublisherDeps, targets: readonly Target[
         profileError = err
       }
     }
-    for (const target of targets.filter((t) => t.region === region)) {
+    const mine = targets.filter((t) => t.region === region)
+    const lookups = profileError ? [] : mine.map((t) => latestLayerVersion(d.cli, region, d.settings.layerName, t.zip.arch.lambda))
+    for (const p of lookups) p.catch(() => undefined) // each rejection is handled with its target below
+    for (const [i, target] of mine.entries()) {
       if (profileError) {
         outcomes.set(target, { target, error: profileError })
         continue
       }
       try {
-        outcomes.set(target, { target, result: await publishTarget(d, target, profile) })
+        outcomes.set(target, { target, result: await publishTarget(d, target, profile, lookups[i]) })
       } catch (error) {
         d.log(`${region} ${target.zip.arch.lambda}: FAILED: ${error instanceof Error ? error.message : String(error)}`)
         outcomes.set(target, { target, error })
