@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   )
   const count = (s: string) => rows.filter((r) => r.status === s).length
   process.stderr.write(`\n${renderTable(rows)}\n\n`)
-  log(`${count('new')} new, ${count('unchanged')} unchanged, ${count('FAILED')} failed; recorded in ${path.relative(process.cwd(), recordFile)} and ${path.basename(markdownFile)}`)
+  const shown = path.relative(process.cwd(), recordFile)
+  log(`${count('new')} new, ${count('unchanged')} unchanged, ${count('FAILED')} failed; recorded in ${shown.startsWith('..') ? recordFile : shown} and ${path.basename(markdownFile)}`)
   for (const p of published) process.stdout.write(`LayerVersionArn: ${p.layerVersionArn}\n`)
 
   const failures = failureLines(outcomes)

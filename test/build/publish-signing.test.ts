@@ -16,7 +16,9 @@ const REGIONS = ['eu-west-1', 'us-east-1']
 const PROFILE = 'wfi_signer'
 const BUCKET = 'wfi-artifacts-{region}'
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('base64')
+/** PublishLayerVersion requests (compare their regions, never the requests: a failed comparison would print the bodies). */
 const publishes = (reqs: readonly RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === '/2018-10-31/layers/wait-for-init/versions')
+const publishedIn = (reqs: readonly RecordedRequest[]) => publishes(reqs).map((q) => q.region)
 const signVars = (regions = REGIONS) => [`REGIONS=${regions.join(' ')}`, `SIGNING_PROFILE=${PROFILE}`, `S3_BUCKET=${BUCKET}`]
 /** `service METHOD /path`, job ids and object keys replaced, for order checks. */
 const shape = (q: RecordedRequest) => `${q.service} ${q.method} ${q.path.replace(/[0-9a-f-]{36}/, 'JOB').replace(/\/[^/]+\.zip$/, '/KEY.zip')}`
@@ -42,7 +44,7 @@ for (const cli of clis) {
     const zip = fs.readFileSync(path.join(DIST, 'wait-for-init-x86_64.zip'))
     const f = await publishFixture(t)
     const profileArns = signingSetup(f.fake)
-    const env = publishEnv(f, { AWS_CLI: cli.path, AWS_REGION: 'ap-south-1' })
+    const env = publishEnv(f, { AWS_CLI: cli.path, AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'ap-south-1' })
     const first = await make('publish', env, signVars())
     t.equal(first.code, 0, first.stderr)
 
@@ -107,8 +109,8 @@ for (const cli of clis) {
     f.fake.signing.failReason = 'Signing failed: the zip file already contains a signature'
     const r = await make('publish', publishEnv(f, { AWS_CLI: cli.path }), signVars(['eu-west-1']))
     t.not(r.code, 0)
-    t.same(publishes(f.fake.requests), [], 'nothing published')
-    t.same(f.fake.layerVersions('eu-west-1'), [])
+    t.same(publishedIn(f.fake.requests), [], 'nothing published')
+    t.equal(f.fake.layerVersions('eu-west-1').length, 0)
     t.match(r.stderr, /\n {2}eu-west-1 x86_64 \(wait-for-init-x86_64\.zip\): the signing job failed: Signing failed: the zip file already contains a signature \(job [0-9a-f-]{36}\)\n/)
     t.same(arnLines(r.stdout), [])
   })
@@ -123,7 +125,7 @@ t.test('signing: polling an unfinished job, the timeout, and what each region la
     const r = await make('publish', publishEnv(f, { AWS_CLI: cli }), signVars(['eu-west-1']))
     t.equal(r.code, 0, r.stderr)
     t.equal(f.fake.requests.filter((q) => q.service === 'signer' && /^\/signing-jobs\/./.test(q.path)).length, 2, 'InProgress, then Succeeded')
-    t.equal(publishes(f.fake.requests).length, 1)
+    t.same(publishedIn(f.fake.requests), ['eu-west-1'])
   })
 
   t.test('SIGNING_TIMEOUT bounds the wait', async (t) => {
@@ -134,7 +136,7 @@ t.test('signing: polling an unfinished job, the timeout, and what each region la
     const r = await make('publish', publishEnv(f, { AWS_CLI: cli }), [...signVars(['eu-west-1']), 'SIGNING_TIMEOUT=1'])
     t.not(r.code, 0)
     t.match(r.stderr, /eu-west-1 x86_64 \(wait-for-init-x86_64\.zip\): the signing job is still InProgress after 1 s \(SIGNING_TIMEOUT\) \(job [0-9a-f-]{36}\)/)
-    t.same(publishes(f.fake.requests), [])
+    t.same(publishedIn(f.fake.requests), [])
     t.ok(Date.now() - started < 120_000, 'gave up, did not hang')
   })
 
@@ -148,7 +150,7 @@ t.test('signing: polling an unfinished job, the timeout, and what each region la
     t.not(r.code, 0)
     t.match(r.stderr, /\n {2}eu-west-1 x86_64 \(wait-for-init-x86_64\.zip\): AWS Signer profile wfi_signer \(SIGNING_PROFILE\) does not exist in eu-west-1; profiles are regional: aws signer put-signing-profile --platform-id AWSLambda-SHA384-ECDSA --profile-name wfi_signer --region eu-west-1\n/)
     t.match(r.stderr, /\n {2}us-west-2 x86_64 \(wait-for-init-x86_64\.zip\): s3:\/\/wfi-artifacts-us-west-2 \(S3_BUCKET in us-west-2\) has no versioning, and AWS Signer signs only versioned objects: aws s3api put-bucket-versioning --bucket wfi-artifacts-us-west-2 --versioning-configuration Status=Enabled --region us-west-2\n/)
-    t.same(publishes(f.fake.requests).map((q) => q.region), ['us-east-1'], 'the region that has both is published')
+    t.same(publishedIn(f.fake.requests), ['us-east-1'], 'the region that has both is published')
     t.same(f.fake.requests.filter((q) => q.region === 'eu-west-1' && q.service !== 'sts').map(shape), ['signer GET /signing-profiles/wfi_signer'], 'a region without the profile stops at the lookup')
   })
 
@@ -159,6 +161,6 @@ t.test('signing: polling an unfinished job, the timeout, and what each region la
     const r = await make('publish', publishEnv(f, { AWS_CLI: cli }), signVars(['eu-west-1']))
     t.not(r.code, 0)
     t.match(r.stderr, /AWS Signer profile wfi_signer in eu-west-1 is for platform AWSIoTDeviceManagement-SHA256-ECDSA; Lambda code signing needs AWSLambda-SHA384-ECDSA/)
-    t.same(f.fake.requests.filter((q) => q.service === 's3'), [], 'nothing uploaded')
+    t.same(f.fake.requests.filter((q) => q.service === 's3').map(shape), [], 'nothing uploaded')
   })
 })
