@@ -13,7 +13,8 @@ RUN_TS     := node $(if $(findstring --import,$(NODE_OPTIONS))$(findstring -load
 export ARCH LAYER_NAME NODE_VERSION SEA_EXEC_ARGV SEA_EXEC_ARGV_EXTENSION SEA_USE_CODE_CACHE \
        SEA_USE_SNAPSHOT STRIP ZIP_LEVEL WAIT_FOR_INIT_CACHE NODE_PINS_FILE \
        S3_BUCKET S3_PREFIX PUBLIC ORG_ID PRINCIPAL COMPATIBLE_RUNTIMES MAX_DIRECT_UPLOAD_BYTES AWS_CLI \
-       ALLOW_DIRTY RELEASE_TAG
+       ALLOW_DIRTY RELEASE_TAG \
+       REGIONS SIGNING_PROFILE SIGNING_TIMEOUT PUBLISH_CONCURRENCY PUBLISH_RECORD
 
 .DEFAULT_GOAL := layer
 .PHONY: layer layers client-package test test-native clean clean-cache help run-local bench soak publish publish-all test-deps
@@ -61,10 +62,10 @@ bench: layer ## Benchmark the built layer against the floor (plain script on the
 soak: layer ## Long-running soak test of the built layer
 	$(RUN_TS) test/soak/soak.ts
 
-publish: node_modules/.package-lock.json ## Publish dist/wait-for-init-ARCH.zip with the AWS CLI (build it first)
+publish: node_modules/.package-lock.json ## Publish dist/wait-for-init-ARCH.zip to every region in REGIONS (default: the CLI's); skips what is already there
 	$(RUN_TS) build-scripts/publish.ts --arch $(ARCH)
 
-publish-all: node_modules/.package-lock.json ## Publish both architectures (both zips must be built)
+publish-all: node_modules/.package-lock.json ## Publish both architectures to every region in REGIONS (both zips must be built)
 	$(RUN_TS) build-scripts/publish.ts --arch x86_64 --arch arm64
 
 release: node_modules/.package-lock.json ## Build both architectures from a clean tree into dist/release/: versioned zips, SBOMs, client tarball, SHA256SUMS
@@ -103,8 +104,13 @@ help: ## List targets and variables
 	@echo "  WAIT_FOR_INIT_CACHE=DIR      Node download cache (default ~/.cache/wait-for-init)"
 	@echo "  LAYER_NAME=wait-for-init     layer name for publish"
 	@echo "  AWS_PROFILE, AWS_REGION      AWS CLI profile and region for publish"
+	@echo "  REGIONS='eu-west-1 us-east-1'  regions to publish to, space- or comma-separated (default: the CLI's region)"
 	@echo "  AWS_ENDPOINT_URL=URL         passed to the AWS CLI as --endpoint-url"
-	@echo "  S3_BUCKET, S3_PREFIX         upload through S3 when the zip exceeds MAX_DIRECT_UPLOAD_BYTES (50 MiB)"
+	@echo "  S3_BUCKET, S3_PREFIX         bucket for signing and for zips above MAX_DIRECT_UPLOAD_BYTES (50 MiB); {region} in the name: one per region"
+	@echo "  SIGNING_PROFILE=name         sign with this AWS Signer profile (AWSLambda-SHA384-ECDSA) before publishing; needs S3_BUCKET, versioned"
+	@echo "  SIGNING_TIMEOUT=300          seconds a signing job may take"
+	@echo "  PUBLISH_CONCURRENCY=4        regions published at the same time"
+	@echo "  PUBLISH_RECORD=FILE.json     the record of published ARNs (default dist/published.json; .md beside it)"
 	@echo "  PUBLIC=1 | ORG_ID=o-... | PRINCIPAL=123456789012   grant lambda:GetLayerVersion after publishing"
 	@echo "  COMPATIBLE_RUNTIMES='...'    override the runtime list (max 15)"
 	@echo "  AWS_CLI=path                 AWS CLI executable (default aws)"

@@ -11,6 +11,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ArchInfo, hostArch } from './arch'
+import { layerZipName } from './artifact-names'
 import { bundle } from './bundle'
 import { Metafile, bundledPackages } from './bundled-packages'
 import { parseOptions, runMain } from './cli'
@@ -85,7 +86,7 @@ export function layerDirFor(out: string, arch: ArchInfo): string {
 }
 
 export function zipPathFor(out: string, arch: ArchInfo): string {
-  return path.join(out, `wait-for-init-${arch.lambda}.zip`)
+  return path.join(out, layerZipName(arch.lambda))
 }
 
 export function sbomPathFor(out: string, arch: ArchInfo): string {

@@ -12,7 +12,7 @@ import { changelogEntry } from './changelog'
 import { parseOptions, runMain } from './cli'
 import { BuildError } from './errors'
 import { checkTag, checksums } from './release'
-import { CHECKSUMS_NAME, RELEASE_DIR, releaseTag } from './release-names'
+import { CHECKSUMS_NAME, RELEASE_DIR, releaseTag } from './artifact-names'
 import { describeFailure, runCommand } from './run-command'
 
 const GH_TIMEOUT_MS = 15 * 60_000 // ~85 MB of uploads

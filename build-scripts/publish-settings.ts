@@ -23,6 +23,12 @@ export const DEFAULT_RUNTIMES = [
 export const MAX_RUNTIMES = 15
 /** Lambda's limit for a zip sent in the request itself; larger ones must come from S3. */
 export const DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+/** How long a signing job may take before the region is given up (SIGNING_TIMEOUT, seconds). */
+export const DEFAULT_SIGNING_TIMEOUT_S = 300
+/** Regions published at the same time (PUBLISH_CONCURRENCY); the architectures of one region go one after the other. */
+export const DEFAULT_CONCURRENCY = 4
+/** The placeholder S3_BUCKET may hold: buckets are regional and Lambda and Signer read only from their own region. */
+export const REGION_PLACEHOLDER = '{region}'
 
 export interface Permission {
   statementId: string
@@ -32,18 +38,32 @@ export interface Permission {
   audience: string
 }
 
+export interface Signing {
+  /** AWS Signer profile name; a profile of that name must exist in every region published. */
+  profileName: string
+  timeoutSeconds: number
+}
+
 export interface PublishSettings {
   layerName: string
   runtimes: string[]
   license: string
   maxDirectUploadBytes: number
+  /** May hold {region} (REGION_PLACEHOLDER); bucketFor() gives the bucket of one region. */
   s3Bucket?: string
   s3Prefix: string
   permission?: Permission
+  signing?: Signing
   awsCli: string
-  /** Arguments added to every aws call (--region, --endpoint-url). */
-  commonArgs: string[]
+  /** REGIONS, in order, without duplicates; empty: the CLI's region (publish-regions.ts). */
+  regions: string[]
+  /** AWS_REGION, else AWS_DEFAULT_REGION. */
   region?: string
+  concurrency: number
+  /** PUBLISH_RECORD: where published.json goes (published.md beside it); default: next to the zips. */
+  recordFile?: string
+  /** Added to every aws call (--endpoint-url); each call names its --region itself. */
+  endpointArgs: string[]
   endpointUrl?: string
 }
 
@@ -71,7 +91,10 @@ export function publishSettingsFromEnv(env: NodeJS.ProcessEnv, license: string):
   }
 
   const s3Bucket = get(env, 'S3_BUCKET') || undefined
-  if (s3Bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3Bucket)) throw bad('S3_BUCKET', s3Bucket, 'is not a valid S3 bucket name')
+  if (s3Bucket) {
+    if (/[{}]/.test(s3Bucket.split(REGION_PLACEHOLDER).join(''))) throw bad('S3_BUCKET', s3Bucket, `holds a placeholder other than ${REGION_PLACEHOLDER}`)
+    bucketFor(s3Bucket, 'us-east-1')
+  }
   let s3Prefix = get(env, 'S3_PREFIX') || 'wait-for-init/'
   if (s3Prefix.startsWith('/')) throw bad('S3_PREFIX', s3Prefix, 'must not start with /')
   if (!s3Prefix.endsWith('/')) s3Prefix += '/'
@@ -91,11 +114,25 @@ export function publishSettingsFromEnv(env: NodeJS.ProcessEnv, license: string):
   if (orgId) permission = { statementId: `${layerName}-org-${orgId}`, principal: '*', organizationId: orgId, audience: `organization ${orgId}` }
   if (principal) permission = { statementId: `${layerName}-account-${principal}`, principal, audience: `account ${principal}` }
 
+  const signing = signingFromEnv(env)
+  if (signing && !s3Bucket) {
+    throw bad('SIGNING_PROFILE', signing.profileName, `needs S3_BUCKET: a versioned bucket in each region for the zip and the signed copy (e.g. my-artifacts-${REGION_PLACEHOLDER})`)
+  }
+
+  const regions = regionsFromEnv(env)
   const region = get(env, 'AWS_REGION') || get(env, 'AWS_DEFAULT_REGION') || undefined
+  if (region && !isRegionName(region)) throw bad(get(env, 'AWS_REGION') ? 'AWS_REGION' : 'AWS_DEFAULT_REGION', region, 'is not an AWS region name (e.g. eu-west-1)')
+  const concurrencyText = get(env, 'PUBLISH_CONCURRENCY')
+  const concurrency = concurrencyText === '' ? DEFAULT_CONCURRENCY : Number(concurrencyText)
+  if (!/^\d+$/.test(concurrencyText || '1') || concurrency < 1 || concurrency > 32) throw bad('PUBLISH_CONCURRENCY', concurrencyText, 'must be a whole number from 1 to 32')
+
+  const recordFile = get(env, 'PUBLISH_RECORD') || undefined
+  if (recordFile && !/\.json$/.test(recordFile)) throw bad('PUBLISH_RECORD', recordFile, 'must be a .json file (published.md is written beside it)')
+
   const endpointUrl = get(env, 'AWS_ENDPOINT_URL') || undefined
   if (endpointUrl && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) throw bad('AWS_ENDPOINT_URL', endpointUrl, 'is not an http(s) URL')
-  // Passed explicitly: older CLIs ignore AWS_ENDPOINT_URL, v1 reads only AWS_DEFAULT_REGION.
-  const commonArgs = [...(region ? ['--region', region] : []), ...(endpointUrl ? ['--endpoint-url', endpointUrl] : [])]
+  // Passed explicitly: older CLIs ignore AWS_ENDPOINT_URL.
+  const endpointArgs = endpointUrl ? ['--endpoint-url', endpointUrl] : []
 
   return {
     layerName,
@@ -105,11 +142,55 @@ export function publishSettingsFromEnv(env: NodeJS.ProcessEnv, license: string):
     s3Bucket,
     s3Prefix,
     permission,
+    signing,
     awsCli: get(env, 'AWS_CLI') || 'aws',
-    commonArgs,
+    regions,
     region,
+    concurrency,
+    recordFile,
+    endpointArgs,
     endpointUrl,
   }
+}
+
+/** An AWS region name: us-east-1, us-gov-west-1, ap-southeast-5, eusc-de-east-1. */
+export function isRegionName(value: string): boolean {
+  return /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(value)
+}
+
+/** REGIONS: space- or comma-separated region names, duplicates dropped, order kept. */
+export function regionsFromEnv(env: NodeJS.ProcessEnv): string[] {
+  const text = get(env, 'REGIONS')
+  const regions: string[] = []
+  for (const r of text.split(/[\s,]+/).filter(Boolean)) {
+    if (!isRegionName(r)) throw bad('REGIONS', text, `holds ${JSON.stringify(r)}, which is not an AWS region name (e.g. eu-west-1)`)
+    if (!regions.includes(r)) regions.push(r)
+  }
+  return regions
+}
+
+/** SIGNING_PROFILE and SIGNING_TIMEOUT; undefined when not signing. */
+export function signingFromEnv(env: NodeJS.ProcessEnv): Signing | undefined {
+  const profileName = get(env, 'SIGNING_PROFILE')
+  if (!profileName) return undefined
+  // AWS Signer profile names: 2 to 64 letters, digits and underscores.
+  if (!/^[A-Za-z0-9_]{2,64}$/.test(profileName)) throw bad('SIGNING_PROFILE', profileName, 'is not an AWS Signer profile name (2-64 letters, digits and _)')
+  const timeoutText = get(env, 'SIGNING_TIMEOUT')
+  const timeoutSeconds = timeoutText === '' ? DEFAULT_SIGNING_TIMEOUT_S : Number(timeoutText)
+  if (!/^\d+$/.test(timeoutText || '1') || timeoutSeconds < 1 || timeoutSeconds > 3600) {
+    throw bad('SIGNING_TIMEOUT', timeoutText, 'must be a whole number of seconds from 1 to 3600')
+  }
+  return { profileName, timeoutSeconds }
+}
+
+/** The bucket of one region: S3_BUCKET with {region} replaced. Throws naming S3_BUCKET when the result is no bucket name. */
+export function bucketFor(template: string, region: string): string {
+  const bucket = template.split(REGION_PLACEHOLDER).join(region)
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
+    const shown = bucket === template ? '' : ` (${bucket} in ${region})`
+    throw bad('S3_BUCKET', template, `is not a valid S3 bucket name${shown}: 3-63 lower-case letters, digits, dots and hyphens`)
+  }
+  return bucket
 }
 
 /** Layer description (Lambda allows 256 characters). */

@@ -19,7 +19,7 @@ import { changelogEntry } from './changelog'
 import { parseOptions, runMain } from './cli'
 import { packClient } from './client-package'
 import { BuildError } from './errors'
-import { CHECKSUMS_NAME, RELEASE_DIR, clientTarballName, releaseTag, releaseZipName, sbomName } from './release-names'
+import { CHECKSUMS_NAME, RELEASE_DIR, clientTarballName, releaseTag, releaseZipName, sbomName } from './artifact-names'
 import { runCommand } from './run-command'
 
 const log = (line: string) => process.stderr.write(`[release] ${line}\n`)

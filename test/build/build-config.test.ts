@@ -3,7 +3,7 @@
 import t from 'tap'
 import { parseArch } from '../../build-scripts/arch'
 import { buildConfigFromEnv, DEFAULT_ZIP_LEVEL, NodePins, parseExecArgv } from '../../build-scripts/config'
-import { DEFAULT_RUNTIMES, layerDescription, publishSettingsFromEnv } from '../../build-scripts/publish-settings'
+import { DEFAULT_RUNTIMES, bucketFor, layerDescription, publishSettingsFromEnv } from '../../build-scripts/publish-settings'
 
 const pins: NodePins = { default: '24.21.0', versions: { '24.21.0': { x64: 'sha512-x', arm64: 'sha512-y' }, '22.1.0': { x64: 'sha512-z' } } }
 const hostLambdaArch = process.arch === 'arm64' ? 'arm64' : 'x86_64'
@@ -66,7 +66,11 @@ t.test('publish settings: defaults', async (t) => {
   t.same(s.runtimes, DEFAULT_RUNTIMES)
   t.equal(s.maxDirectUploadBytes, 50 * 1024 * 1024)
   t.equal(s.permission, undefined)
-  t.same(s.commonArgs, [])
+  t.same(s.endpointArgs, [])
+  t.same(s.regions, [], 'no REGIONS: the CLI\'s region, resolved when publishing')
+  t.equal(s.region, undefined)
+  t.equal(s.signing, undefined)
+  t.equal(s.concurrency, 4)
   t.equal(s.awsCli, 'aws')
   const d = layerDescription('1.2.3', 'abc123def456', parseArch('arm64'))
   t.match(d, /1\.2\.3/)
@@ -81,12 +85,39 @@ t.test('publish settings: overrides and permissions', async (t) => {
   )
   t.equal(s.layerName, 'my_layer-2')
   t.same(s.runtimes, ['nodejs22.x', 'python3.13'])
-  t.same(s.commonArgs, ['--region', 'eu-west-1', '--endpoint-url', 'http://127.0.0.1:4566'])
+  t.same(s.endpointArgs, ['--endpoint-url', 'http://127.0.0.1:4566'])
+  t.equal(s.region, 'eu-west-1')
   t.equal(s.s3Prefix, 'layers/')
   t.same(publishSettingsFromEnv({ PUBLIC: '1' }, 'MIT-0').permission, { statementId: 'wait-for-init-public', principal: '*', audience: 'every AWS account' })
   t.match(publishSettingsFromEnv({ ORG_ID: 'o-abcdefghij' }, 'MIT-0').permission, { principal: '*', organizationId: 'o-abcdefghij' })
   t.match(publishSettingsFromEnv({ PRINCIPAL: '210987654321' }, 'MIT-0').permission, { principal: '210987654321' })
-  t.same(publishSettingsFromEnv({ AWS_DEFAULT_REGION: 'ap-south-1' }, 'MIT-0').commonArgs, ['--region', 'ap-south-1'])
+  t.equal(publishSettingsFromEnv({ AWS_DEFAULT_REGION: 'ap-south-1' }, 'MIT-0').region, 'ap-south-1')
+  t.equal(publishSettingsFromEnv({ AWS_DEFAULT_REGION: 'ap-south-1', AWS_REGION: 'eu-west-3' }, 'MIT-0').region, 'eu-west-3', 'AWS_REGION first, as the CLI')
+})
+
+t.test('publish settings: REGIONS, signing, S3_BUCKET with {region}, concurrency', async (t) => {
+  t.same(publishSettingsFromEnv({ REGIONS: ' eu-west-1,us-east-1  ap-southeast-5,eu-west-1 us-gov-west-1 ' }, 'MIT-0').regions, ['eu-west-1', 'us-east-1', 'ap-southeast-5', 'us-gov-west-1'], 'spaces or commas; duplicates dropped, order kept')
+  const s = publishSettingsFromEnv({ SIGNING_PROFILE: 'layer_signer_1', S3_BUCKET: 'artifacts-{region}', SIGNING_TIMEOUT: '45', PUBLISH_CONCURRENCY: '8' }, 'MIT-0')
+  t.same(s.signing, { profileName: 'layer_signer_1', timeoutSeconds: 45 })
+  t.equal(s.s3Bucket, 'artifacts-{region}')
+  t.equal(s.concurrency, 8)
+  t.same(publishSettingsFromEnv({ SIGNING_PROFILE: 'p1', S3_BUCKET: 'b-{region}' }, 'MIT-0').signing, { profileName: 'p1', timeoutSeconds: 300 })
+  t.equal(bucketFor('artifacts-{region}', 'eu-central-2'), 'artifacts-eu-central-2')
+  t.equal(bucketFor('fixed.bucket', 'eu-central-2'), 'fixed.bucket')
+  t.throws(() => bucketFor(`${'x'.repeat(50)}-{region}`, 'ap-southeast-5'), /S3_BUCKET="x+-\{region\}" is not a valid S3 bucket name \(x+-ap-southeast-5 in ap-southeast-5\)/, 'too long once the region is in')
+})
+
+t.test('publish settings: bad REGIONS, signing and bucket values name the variable and the value', async (t) => {
+  t.throws(() => publishSettingsFromEnv({ REGIONS: 'eu-west-1 EU-WEST-2' }, 'MIT-0'), /REGIONS="eu-west-1 EU-WEST-2" holds "EU-WEST-2", which is not an AWS region name/)
+  t.throws(() => publishSettingsFromEnv({ REGIONS: 'eu-west' }, 'MIT-0'), /REGIONS="eu-west" holds "eu-west"/)
+  t.throws(() => publishSettingsFromEnv({ AWS_REGION: 'Frankfurt' }, 'MIT-0'), /AWS_REGION="Frankfurt" is not an AWS region name/)
+  t.throws(() => publishSettingsFromEnv({ SIGNING_PROFILE: 'my-profile', S3_BUCKET: 'b-{region}' }, 'MIT-0'), /SIGNING_PROFILE="my-profile" is not an AWS Signer profile name/)
+  t.throws(() => publishSettingsFromEnv({ SIGNING_PROFILE: 'signer1' }, 'MIT-0'), /SIGNING_PROFILE="signer1" needs S3_BUCKET: a versioned bucket in each region/)
+  t.throws(() => publishSettingsFromEnv({ SIGNING_PROFILE: 'signer1', S3_BUCKET: 'b-{region}', SIGNING_TIMEOUT: '5m' }, 'MIT-0'), /SIGNING_TIMEOUT="5m" must be a whole number of seconds from 1 to 3600/)
+  t.throws(() => publishSettingsFromEnv({ SIGNING_PROFILE: 'signer1', S3_BUCKET: 'b-{region}', SIGNING_TIMEOUT: '0' }, 'MIT-0'), /SIGNING_TIMEOUT="0"/)
+  t.throws(() => publishSettingsFromEnv({ S3_BUCKET: 'b-{Region}' }, 'MIT-0'), /S3_BUCKET="b-\{Region\}" holds a placeholder other than \{region\}/)
+  t.throws(() => publishSettingsFromEnv({ PUBLISH_CONCURRENCY: '0' }, 'MIT-0'), /PUBLISH_CONCURRENCY="0" must be a whole number from 1 to 32/)
+  t.throws(() => publishSettingsFromEnv({ PUBLISH_CONCURRENCY: 'all' }, 'MIT-0'), /PUBLISH_CONCURRENCY="all"/)
 })
 
 t.test('publish settings: bad values name the variable and the value', async (t) => {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { CHECKSUMS_NAME, clientTarballName, releaseZipName, sbomName } from '../../build-scripts/release-names'
+import { CHECKSUMS_NAME, clientTarballName, releaseZipName, sbomName } from '../../build-scripts/artifact-names'
 import { DIST, ROOT, TEST_OUT, TSX, ensureLayer, run } from './helpers'
 
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }

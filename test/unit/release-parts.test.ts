@@ -9,7 +9,7 @@ import { bundledPackages, licenseTextOf, packageLocations, readmeLicenseSection 
 import { changelogEntry, parseChangelog } from '../../build-scripts/changelog'
 import { LICENSE_INFO_MAX, licenseExpression } from '../../build-scripts/license-info'
 import { checkCleanTree, checkTag, checksums } from '../../build-scripts/release'
-import { clientTarballName, releaseTag, releaseZipName, sbomName } from '../../build-scripts/release-names'
+import { clientTarballName, releaseTag, releaseZipName, sbomName } from '../../build-scripts/artifact-names'
 import { integrityToHash, uuidV5 } from '../../build-scripts/sbom'
 import { testArch, testLayerDir } from '../setup/test-arch'
 import { shortTempDir } from './helpers'

@@ -1,6 +1,12 @@
-// The names of the release artifacts, in one place, so the release, the publishing code and the
-// IaC examples agree on them. `version` is package.json's; nothing else names a version.
+// The names of the build's and the release's artifacts, in one place, so the build, the release,
+// the publishing code and the IaC examples agree on them. `version` is package.json's; nothing
+// else names a version.
 import { LambdaArch } from './arch'
+
+/** What `make layer ARCH=<arch>` writes into dist/ (build.ts's zipPathFor). */
+export function layerZipName(arch: LambdaArch): string {
+  return `wait-for-init-${arch}.zip`
+}
 
 /** Folder (under the build output, dist/ by default) that `make release` fills. */
 export const RELEASE_DIR = 'release'
