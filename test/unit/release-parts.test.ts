@@ -12,6 +12,7 @@ import { checkCleanTree, checkTag, checksums } from '../../build-scripts/release
 import { clientTarballName, releaseTag, releaseZipName, sbomName } from '../../build-scripts/artifact-names'
 import { integrityToHash, uuidV5 } from '../../build-scripts/sbom'
 import { testArch, testLayerDir } from '../setup/test-arch'
+import { parseArch } from '../../build-scripts/arch'
 import { shortTempDir } from './helpers'
 
 const ROOT = path.resolve(__dirname, '..', '..')
@@ -164,4 +165,7 @@ t.test('WFI_TEST_ARCH picks the layer the SEA tests run (make test-native)', asy
   t.equal(testLayerDir('/r', 'x86_64'), '/r/dist/layer')
   t.equal(testLayerDir('/r', 'arm64'), '/r/dist/layer-arm64')
   t.match(await thrown(() => testArch({ WFI_TEST_ARCH: 'riscv' })), /^WFI_TEST_ARCH="riscv" is not a Lambda architecture/)
+  // Its own copy of the names (see test-arch.ts for why), held to parseArch's answers.
+  for (const name of ['x86_64', 'X64', ' amd64 ', 'arm64', 'AArch64', 'aarch64']) t.equal(testArch({ WFI_TEST_ARCH: name }), parseArch(name).lambda, name)
+  for (const name of ['riscv', 'x86', 'arm']) t.throws(() => parseArch(name), `${name}: refused by parseArch too`)
 })
