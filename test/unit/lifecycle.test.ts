@@ -74,7 +74,17 @@ t.test('no WARMING_TIMEOUT: register then next at once, no socket', async (t) =>
   t.same(fake.calls, ['register:wait-for-init:SHUTDOWN', 'next'])
   fake.shutdown()
   t.equal(await run, 0)
-  t.same(outcomes(log).map((l) => l.fields), [{ outcome: 'no-hold', heldMs: 0 }])
+  t.same(outcomes(log).map((l) => l.fields), [{ outcome: 'no-hold', releasedBy: 'none', heldMs: 0 }])
+  t.same(outcomes(log).map((l) => l.message), ['init outcome=no-hold by=none held=0ms: WARMING_TIMEOUT not set'])
+})
+
+t.test('an invalid WARMING_TIMEOUT is not "not set": the no-hold line says it is invalid', async (t) => {
+  const { d, fake, log } = deps(t, { WARMING_TIMEOUT: 'abc' })
+  const run = runLifecycle(d)
+  await new Promise((r) => setTimeout(r, 20))
+  fake.shutdown()
+  t.equal(await run, 0)
+  t.same(outcomes(log).map((l) => l.message), ['init outcome=no-hold by=none held=0ms: WARMING_TIMEOUT is invalid'])
 })
 
 t.test('holding: listen before register, release on ready, socket removed', async (t) => {
@@ -161,8 +171,9 @@ t.test('the outcome line is one record: failed carries the held time and the san
   t.equal(await run, 1)
   const [line] = outcomes(log)
   t.equal(line.level, 'ERROR')
-  t.match(line.message, /^init outcome=failed held=\d+ms: the function reported: bad thing$/, 'one line, the control character made safe')
+  t.match(line.message, /^init outcome=failed by=error held=\d+ms: the function reported: bad thing$/, 'one line, the control character made safe')
   t.equal(line.fields?.outcome, 'failed')
+  t.equal(line.fields?.releasedBy, 'error')
   t.type(line.fields?.heldMs, 'number')
 })
 
