@@ -60,11 +60,11 @@ t.test('gates db,cache: the Node client reports db, the Python client cache; rel
 t.test('holdInitUntil and hold_init_until with a gate each: released once both works finished', { skip: python ? false : 'python3 not installed' }, async (t) => {
   const pkg = buildPythonPackage(t)
   const real = await startRealListener(t, sockIn(t), { gates: ['pool', 'secrets'] })
-  const results: string[] = []
-  const pool = holdInitUntil(new Promise((r) => setTimeout(() => r('pool'), 50)), { gate: 'pool', socketPath: real.path, env: holdingEnv(), onResult: (r) => results.push(r) })
+  let reported: (r: string) => void = () => {}
+  const result = new Promise<string>((resolve) => (reported = resolve))
+  const pool = holdInitUntil(new Promise((r) => setTimeout(() => r('pool'), 50)), { gate: 'pool', socketPath: real.path, env: holdingEnv(), onResult: (r) => reported(r) })
   t.equal(await pool, 'pool')
-  await new Promise((r) => setTimeout(r, 200))
-  t.same(results, ['accepted'])
+  t.equal(await result, 'accepted')
   t.same(real.signals, [], 'the Python gate is still pending')
   const py = await runPython(pkg, [
     'import time',
@@ -113,9 +113,18 @@ t.test('with gates, the fragments of a slow error keep its reason', async (t) =>
 })
 
 t.test('without gates, the original raw protocol still works: `ready`, no newline, waiting for the answer', async (t) => {
-  const real = await startRealListener(t, sockIn(t))
+  // A 60 s idle limit: an answer well before it can only come from the quiet-gap rule.
+  const real = await startRealListener(t, sockIn(t), { idleTimeoutMs: 60_000 })
   const started = Date.now()
   t.equal(await slowWriter(real.path, ['ready'], 0, false), 'ok\n')
   t.same(real.signals, [{ kind: 'ready' }])
-  t.ok(real.arrivals[0] - started < 1500, `taken after the quiet gap (${real.arrivals[0] - started} ms), not at the 2 s idle limit`)
+  t.ok(real.arrivals[0] - started < 30_000, `taken after the quiet gap (${real.arrivals[0] - started} ms), not at the idle limit`)
+})
+
+t.test('with gates, the same `ready` without newline is not taken after the quiet gap: it waits (here for the idle limit)', async (t) => {
+  const real = await startRealListener(t, sockIn(t), { gates: ['db'], idleTimeoutMs: 1500 })
+  const started = Date.now()
+  t.equal(await slowWriter(real.path, ['ready'], 0, false), 'ok\n', 'answered when the connection went idle')
+  t.same(real.signals, [{ kind: 'ready' }])
+  t.ok(real.arrivals[0] - started >= 1400, `taken at the idle limit (${real.arrivals[0] - started} ms), not after 50 ms`)
 })

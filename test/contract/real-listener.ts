@@ -27,6 +27,8 @@ export interface RealListenerOptions {
   releaseOnSignal?: boolean
   /** Configured gate names (WAIT_FOR_INIT_GATES); the listener then releases when all are ready. */
   gates?: string[]
+  /** The listener's idle limit (default: the extension's, 2 s). */
+  idleTimeoutMs?: number
 }
 
 export async function startRealListener(
@@ -43,6 +45,7 @@ export async function startRealListener(
     path,
     log,
     gates,
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     onSignal: (signal) => {
       signals.push(signal)
       arrivals.push(Date.now())
