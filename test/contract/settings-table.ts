@@ -28,6 +28,8 @@ export function settingsRows(dir: string): SettingsRow[] {
     { name: 'socket empty', env: { ...holding, WAIT_FOR_INIT_SOCKET: '' }, holds: true, path: DEFAULT_PATH },
     { name: 'socket spaces', env: { ...holding, WAIT_FOR_INIT_SOCKET: '   ' }, holds: true, path: DEFAULT_PATH },
     { name: 'socket tabs and newlines', env: { ...holding, WAIT_FOR_INIT_SOCKET: ' \t\n ' }, holds: true, path: DEFAULT_PATH },
+    // JavaScript's trim() removes U+FEFF and U+3000; Python's str.strip() keeps the first.
+    { name: 'socket byte-order mark and ideographic space', env: { ...holding, WAIT_FOR_INIT_SOCKET: '\ufeff\u3000' }, holds: true, path: DEFAULT_PATH },
     { name: 'socket custom path', env: { ...holding, WAIT_FOR_INIT_SOCKET: custom }, holds: true, path: custom },
     { name: 'socket padded path', env: { ...holding, WAIT_FOR_INIT_SOCKET: `  ${custom}\t` }, holds: true, path: custom },
     { name: 'socket path of 107 bytes', env: { ...holding, WAIT_FOR_INIT_SOCKET: longest }, holds: true, path: longest },

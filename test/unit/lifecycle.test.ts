@@ -103,6 +103,24 @@ t.test('holding: listen before register, release on ready, socket removed', asyn
   t.equal(o[0].fields?.outcome, 'ready')
 })
 
+t.test('advice that changes nothing about this Init runs once register is on its way, never before it', async (t) => {
+  const { d, fake, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
+  d.afterRegisterSent = () => fake.calls.push('advice')
+  const run = runLifecycle(d)
+  await new Promise((r) => setTimeout(r, 50))
+  t.same(fake.calls, ['listen', 'register:wait-for-init:SHUTDOWN', 'advice'], 'listen, register sent, then the advice')
+  t.equal(await exchange(socketPath, ['ready\n']), 'ok\n')
+  fake.shutdown()
+  t.equal(await run, 0)
+  t.same(fake.calls, ['listen', 'register:wait-for-init:SHUTDOWN', 'advice', 'next'], 'once')
+  const { d: d2, fake: fake2 } = deps(t, {})
+  d2.afterRegisterSent = () => fake2.calls.push('advice')
+  const run2 = runLifecycle(d2)
+  fake2.shutdown()
+  t.equal(await run2, 0)
+  t.same(fake2.calls, ['register:wait-for-init:SHUTDOWN', 'advice', 'next'], 'without a hold too')
+})
+
 t.test('holding: timeout releases after WARMING_TIMEOUT counted from start', async (t) => {
   const { d, fake, log } = deps(t, { WARMING_TIMEOUT: '300' })
   const started = Date.now()
