@@ -147,6 +147,8 @@ t.test('a keyword followed by anything else is a signal only as the grammar says
   const gateChar = fc.constantFrom(...'abcdbzAZ09_.-')
   const tail = fc.oneof(
     fc.string({ unit: gateChar, minLength: 1, maxLength: 70 }),
+    // Names around the 64-character bound (the default size rarely draws long strings).
+    fc.integer({ min: 60, max: 70 }).chain((n) => fc.string({ unit: gateChar, minLength: n, maxLength: n })),
     fc.string({ unit: fc.oneof(gateChar, fc.constantFrom(' ', '\t', '!', ':', '?', '\u00a0', 'é', '/', ',')), minLength: 1, maxLength: 20 }),
     fc.string({ maxLength: 12 }),
   )
