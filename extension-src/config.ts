@@ -1,22 +1,20 @@
 // Reads and validates the extension's environment. Pure: takes the environment and returns the
 // configuration plus every problem found, so that tests can drive it and main decides how to log.
 
-import { emulatorCapFor, EmulatorCap, functionTimeoutSecondsFor, initBudgetFor, InitBudget } from './init-budget'
-import { DEFAULT_SOCKET_PATH } from '../protocol/signal-protocol'
+import { emulatorCapFor, EmulatorCap, functionTimeoutSecondsFor, initBudgetFor, InitBudget, MAX_FUNCTION_TIMEOUT_S } from './init-budget'
+import {
+  DEFAULT_SOCKET_PATH, MAX_SOCKET_PATH_BYTES, MAX_WARMING_TIMEOUT_MS, readSocketPath, readWarmingTimeout, SOCKET_VARIABLE, WARMING_TIMEOUT_VARIABLE,
+} from '../protocol/signal-protocol'
 import { GATES_VARIABLE, parseGates } from './gates'
 import { MetricsConfig, parseMetrics } from './metrics'
 
-export { DEFAULT_SOCKET_PATH }
-/** sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL. */
-export const MAX_SOCKET_PATH_BYTES = 107
-/** No Lambda Init can last longer than 15 minutes (docs/lambda-lifecycle.md §6: max(130 s, function timeout ≤ 900 s)). */
-export const MAX_WARMING_TIMEOUT_MS = 900_000
-/** Lambda's largest function timeout, in seconds (docs/lambda-lifecycle.md §6). */
-export const MAX_FUNCTION_TIMEOUT_S = 900
+export { DEFAULT_SOCKET_PATH, MAX_FUNCTION_TIMEOUT_S, MAX_SOCKET_PATH_BYTES, MAX_WARMING_TIMEOUT_MS }
 
 export interface Config {
   /** Hold Init for at most this many ms after the extension started; null = do not hold. */
   holdMs: number | null
+  /** Why there is no hold, for the outcome line; set exactly when holdMs is null. */
+  noHoldReason?: string
   /** What WARMING_TIMEOUT asked for (null when unset or invalid). */
   requestedHoldMs: number | null
   socketPath: string
@@ -44,20 +42,10 @@ export interface ConfigResult {
   fatal?: ConfigProblem
 }
 
+/** WARMING_TIMEOUT by the protocol's rule (protocol/signal-protocol.ts), which the clients share. */
 export function parseWarmingTimeout(raw: string | undefined): { value: number | null; problem?: string } {
-  if (raw === undefined) return { value: null }
-  const text = raw.trim()
-  if (text === '') return { value: null }
-  // Digits only: rejects signs, decimals, exponents, hex, "Infinity" and friends outright.
-  if (!/^[0-9]+$/.test(text)) {
-    return { value: null, problem: `WARMING_TIMEOUT=${JSON.stringify(raw)} is not a whole number of milliseconds; not holding Init` }
-  }
-  const value = Number(text)
-  if (value === 0) return { value: null, problem: `WARMING_TIMEOUT=${JSON.stringify(raw)} must be greater than 0; not holding Init` }
-  if (value > MAX_WARMING_TIMEOUT_MS) {
-    return { value: null, problem: `WARMING_TIMEOUT=${JSON.stringify(raw)} is larger than any Lambda Init can last (${MAX_WARMING_TIMEOUT_MS} ms); not holding Init` }
-  }
-  return { value }
+  const r = readWarmingTimeout(raw)
+  return r.problem ? { value: null, problem: `${r.problem}; not holding Init` } : { value: r.value }
 }
 
 /** AWS_LAMBDA_FUNCTION_TIMEOUT as emulators set it: whole seconds, 1 to 900. */
@@ -73,26 +61,21 @@ export function parseFunctionTimeout(raw: string | undefined): { valueMs: number
   return { valueMs: Number(text) * 1000 }
 }
 
+/** WAIT_FOR_INIT_SOCKET by the protocol's rule, which the clients share: trimmed, blank means the default. */
 export function validateSocketPath(raw: string | undefined): { value: string; problem?: string } {
-  if (raw === undefined || raw.trim() === '') return { value: DEFAULT_SOCKET_PATH }
-  if (!raw.startsWith('/')) return { value: raw, problem: `WAIT_FOR_INIT_SOCKET=${JSON.stringify(raw)} must be an absolute path; not holding Init` }
-  if (raw.includes('\0')) return { value: raw, problem: `WAIT_FOR_INIT_SOCKET=${JSON.stringify(raw)} contains a NUL byte; not holding Init` }
-  const bytes = Buffer.byteLength(raw)
-  if (bytes > MAX_SOCKET_PATH_BYTES) {
-    return { value: raw, problem: `WAIT_FOR_INIT_SOCKET is ${bytes} bytes long; a Unix socket path may have at most ${MAX_SOCKET_PATH_BYTES}; not holding Init` }
-  }
-  return { value: raw }
+  const r = readSocketPath(raw)
+  return r.value === null ? { value: String(raw), problem: `${r.problem}; not holding Init` } : { value: r.value }
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const problems: ConfigProblem[] = []
   const budget = initBudgetFor(env.AWS_LAMBDA_INITIALIZATION_TYPE)
 
-  const timeout = parseWarmingTimeout(env.WARMING_TIMEOUT)
-  if (timeout.problem) problems.push({ level: 'error', variable: 'WARMING_TIMEOUT', message: timeout.problem })
+  const timeout = parseWarmingTimeout(env[WARMING_TIMEOUT_VARIABLE])
+  if (timeout.problem) problems.push({ level: 'error', variable: WARMING_TIMEOUT_VARIABLE, message: timeout.problem })
 
-  const socket = validateSocketPath(env.WAIT_FOR_INIT_SOCKET)
-  if (socket.problem) problems.push({ level: 'error', variable: 'WAIT_FOR_INIT_SOCKET', message: socket.problem })
+  const socket = validateSocketPath(env[SOCKET_VARIABLE])
+  if (socket.problem) problems.push({ level: 'error', variable: SOCKET_VARIABLE, message: socket.problem })
 
   // Only emulators omit the initialization type (docs/lambda-lifecycle.md §11); there the
   // function timeout, if given, bounds Init and the handler together.
@@ -106,31 +89,29 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const gates = parseGates(env[GATES_VARIABLE])
   if (gates.problem) problems.push({ level: 'error', variable: GATES_VARIABLE, message: gates.problem })
   else if (gates.gates.length > 0 && timeout.value === null) {
-    problems.push({ level: 'warn', variable: GATES_VARIABLE, message: `${GATES_VARIABLE} is set but WARMING_TIMEOUT is not; not holding Init` })
+    // Set but invalid is not "not set": that one already has its error line.
+    const why = timeout.problem ? `WARMING_TIMEOUT=${JSON.stringify(env[WARMING_TIMEOUT_VARIABLE])} is invalid` : 'WARMING_TIMEOUT is not set'
+    problems.push({ level: 'warn', variable: GATES_VARIABLE, message: `${GATES_VARIABLE} is set but ${why}; not holding Init` })
   }
 
   const metrics = parseMetrics(env)
   for (const p of metrics.problems) problems.push({ level: 'error', ...p })
 
   let holdMs = socket.problem || gates.problem ? null : timeout.value
+  let noHoldReason =
+    timeout.problem ? 'WARMING_TIMEOUT is invalid'
+      : timeout.value === null ? 'WARMING_TIMEOUT not set'
+        : socket.problem ? `${SOCKET_VARIABLE} is invalid`
+          : gates.problem ? `${GATES_VARIABLE} is invalid`
+            : undefined
   if (holdMs !== null && emulator && emulator.maxHoldMs < budget.maxHoldMs && holdMs > emulator.maxHoldMs) {
-    // One warning, naming both values: this is what makes `sam local` time out otherwise.
-    const seconds = emulator.functionTimeoutMs / 1000
-    const keep = `so the handler keeps ${emulator.handlerShareMs} ms`
-    problems.push({
-      level: 'warn',
-      variable: 'WARMING_TIMEOUT',
-      message:
-        `WARMING_TIMEOUT=${holdMs} does not fit AWS_LAMBDA_FUNCTION_TIMEOUT=${seconds} (seconds): no ` +
-        'AWS_LAMBDA_INITIALIZATION_TYPE, so this is an emulator (sam local, Runtime Interface Emulator) that counts ' +
-        `Init against the function timeout; ${emulator.maxHoldMs > 0 ? `holding at most ${emulator.maxHoldMs} ms ${keep}` : `not holding Init ${keep}`}. ` +
-        `A function timeout of ${functionTimeoutSecondsFor(holdMs)} s or more holds the whole WARMING_TIMEOUT`,
-    })
+    problems.push({ level: 'warn', variable: WARMING_TIMEOUT_VARIABLE, message: emulatorAdvice(holdMs, emulator, budget) })
     holdMs = emulator.maxHoldMs > 0 ? emulator.maxHoldMs : null
+    if (holdMs === null) noHoldReason = 'AWS_LAMBDA_FUNCTION_TIMEOUT leaves no time to hold'
   } else if (holdMs !== null && holdMs > budget.maxHoldMs) {
     problems.push({
       level: 'warn',
-      variable: 'WARMING_TIMEOUT',
+      variable: WARMING_TIMEOUT_VARIABLE,
       message:
         `WARMING_TIMEOUT=${holdMs} exceeds what ${budget.initializationType} Init allows ` +
         `(limit ${budget.limitMs} ms, ${budget.safetyMarginMs} ms kept as margin); holding at most ${budget.maxHoldMs} ms`,
@@ -142,6 +123,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const config: Config = {
     holdMs, requestedHoldMs: timeout.value, socketPath: socket.value, runtimeApi, budget, emulator, gates: gates.gates, metrics: metrics.config,
   }
+  if (holdMs === null) config.noHoldReason = noHoldReason ?? 'not holding'
   if (!/^[^\s/]+:[0-9]+$/.test(runtimeApi)) {
     return {
       config,
@@ -150,4 +132,27 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     }
   }
   return { config, problems }
+}
+
+/**
+ * The one warning of an emulator cap (docs/lambda-lifecycle.md §11), naming both values and only
+ * advice that works: the function timeout that holds the whole WARMING_TIMEOUT when one exists;
+ * otherwise what can be held at all (no initialization type means the unknown-type budget,
+ * 9 000 ms, whatever the timeout) and the function timeout that holds that much.
+ */
+function emulatorAdvice(holdMs: number, emulator: EmulatorCap, budget: InitBudget): string {
+  const seconds = emulator.functionTimeoutMs / 1000
+  const keep = `so the handler keeps ${emulator.handlerShareMs} ms`
+  const head =
+    `WARMING_TIMEOUT=${holdMs} does not fit AWS_LAMBDA_FUNCTION_TIMEOUT=${seconds} (seconds): no ` +
+    'AWS_LAMBDA_INITIALIZATION_TYPE, so this is an emulator (sam local, Runtime Interface Emulator) that counts ' +
+    `Init against the function timeout; ${emulator.maxHoldMs > 0 ? `holding at most ${emulator.maxHoldMs} ms ${keep}` : `not holding Init ${keep}`}. `
+  const holdable = Math.min(holdMs, budget.maxHoldMs)
+  const needed = functionTimeoutSecondsFor(holdable)
+  if (needed === null) return `${head}No function timeout (at most ${MAX_FUNCTION_TIMEOUT_S} s) holds ${holdable} ms here`
+  if (holdable === holdMs) return `${head}A function timeout of ${needed} s or more holds the whole WARMING_TIMEOUT`
+  return (
+    `${head}Without an initialization type at most ${budget.maxHoldMs} ms can be held, whatever the function timeout; ` +
+    `a function timeout of ${needed} s or more holds those ${budget.maxHoldMs} ms`
+  )
 }

@@ -1,7 +1,8 @@
 // Named readiness gates: WAIT_FOR_INIT_GATES=db,cache makes the hold wait for `ready db` AND
 // `ready cache` (or the timeout), so independent modules of a function (db pool, cache, secrets,
 // tracer) can each report their own warm-up without coordinating by hand. A bare `ready` still
-// releases everything, so the original protocol keeps working.
+// releases everything, so the original protocol keeps working; the gates it skipped are kept
+// (skipped()) so that the outcome line can name them.
 //
 // Pure: configuration parsing and a tracker with an injected clock; the readiness listener feeds
 // it and the lifecycle asks it which gates were still pending when the hold ended.
@@ -52,8 +53,10 @@ export interface GateTracker {
   readonly names: readonly string[]
   /** Applies `ready` (gate undefined) or `ready <gate>`. */
   admit(gate: string | undefined): GateVerdict
-  /** Gates not yet ready, in configuration order. */
+  /** Gates not yet ready, in configuration order (none once a bare `ready` released them all). */
   pending(): string[]
+  /** Gates that were still pending when a bare `ready` released Init, in configuration order. */
+  skipped(): string[]
   /** When each gate became ready, in ms on the injected clock; absent when not (yet) ready. */
   readyAt(gate: string): number | undefined
 }
@@ -61,11 +64,13 @@ export interface GateTracker {
 export function createGateTracker(names: readonly string[], now: () => number): GateTracker {
   const readyTimes = new Map<string, number>()
   let released = false
+  let skipped: string[] = []
   const pending = () => names.filter((name) => !readyTimes.has(name))
   return {
     names,
     admit(gate) {
       if (gate === undefined) {
+        if (!released) skipped = pending()
         released = true // a bare `ready` speaks for the whole function
         return { kind: 'complete' }
       }
@@ -85,6 +90,7 @@ export function createGateTracker(names: readonly string[], now: () => number): 
       return { kind: 'pending', pending: left }
     },
     pending: () => (released ? [] : pending()),
+    skipped: () => [...skipped],
     readyAt: (gate) => readyTimes.get(gate),
   }
 }

@@ -70,10 +70,14 @@ export function emulatorCapFor(functionTimeoutMs: number): EmulatorCap {
   return { functionTimeoutMs, handlerShareMs, maxHoldMs: Math.max(0, functionTimeoutMs - handlerShareMs) }
 }
 
+/** Lambda's largest function timeout, in seconds (docs/lambda-lifecycle.md §6). */
+export const MAX_FUNCTION_TIMEOUT_S = 900
+
 /** The smallest function timeout, in whole seconds, under which an emulator lets a hold of
- *  `holdMs` through uncapped (what to tell the user to set). */
-export function functionTimeoutSecondsFor(holdMs: number): number {
+ *  `holdMs` through uncapped (what to tell the user to set); null when even Lambda's largest
+ *  timeout would not (advice nobody can follow is not given). */
+export function functionTimeoutSecondsFor(holdMs: number): number | null {
   let seconds = Math.max(1, Math.ceil(Math.max(holdMs + MIN_HANDLER_SHARE_MS, holdMs * 1.5) / 1000))
-  while (emulatorCapFor(seconds * 1000).maxHoldMs < holdMs) seconds++ // rounding guard
-  return seconds
+  while (seconds <= MAX_FUNCTION_TIMEOUT_S && emulatorCapFor(seconds * 1000).maxHoldMs < holdMs) seconds++ // rounding guard
+  return seconds <= MAX_FUNCTION_TIMEOUT_S ? seconds : null
 }

@@ -6,14 +6,14 @@
 // RegisteredExtension, the only thing that can call event/next or init/error. The hold sits
 // between the two. The readiness listener has one owner, Readiness below, which also closes it
 // when a SIGTERM/SIGINT ends the run early. The hold's result is one record, InitOutcome, made in
-// one place (holdInit) and logged in one place (logOutcome).
+// one place (holdInit) and logged in one place (logOutcome, through outcome-line.ts).
 
 import type { Config } from './config'
 import type { ExtensionsApi, LambdaEvent, RegisteredExtension } from './extensions-api'
 import type { Logger } from './logger'
-import { sanitizeForLog } from './logger'
 import type { Signal } from '../protocol/signal-protocol'
 import type { InitOutcome } from './init-outcome'
+import { outcomeLine } from './outcome-line'
 
 /** The part of ReadinessListener the lifecycle needs. */
 export interface Listener {
@@ -35,6 +35,11 @@ export interface LifecycleDeps {
   onTerminate?: (stop: (signal: string) => void) => void
   /** Named gates still pending (WAIT_FOR_INIT_GATES); a timeout's outcome names them. */
   pendingGates?: () => string[]
+  /** Named gates a bare `ready` released Init without; that outcome names them. */
+  skippedGates?: () => string[]
+  /** Called once the register request is on its way: checks that need not delay the runtime's
+   *  start (it waits for every registration, §5.3 step 3) run here, overlapping the round trip. */
+  afterRegisterSent?: () => void
   /** Called once per Init with the outcome record, right after the outcome line (metrics.ts). */
   onOutcome?: (init: InitOutcome) => void
 }
@@ -73,7 +78,9 @@ async function phases(deps: LifecycleDeps, readiness: Readiness): Promise<number
   // 2. Register at once: the runtime waits for every extension's registration.
   let extension: RegisteredExtension
   try {
-    extension = await deps.api.register(deps.extensionName, SUBSCRIBED_EVENTS)
+    const registering = deps.api.register(deps.extensionName, SUBSCRIBED_EVENTS)
+    deps.afterRegisterSent?.()
+    extension = await registering
   } catch (err) {
     log.error(`could not register with the Extensions API: ${(err as Error).message}`)
     readiness.close()
@@ -135,9 +142,14 @@ class Readiness {
 }
 
 async function holdInit(deps: LifecycleDeps, hold: Hold | null): Promise<InitOutcome> {
-  const holdMs = deps.config.holdMs
-  const initType = deps.config.budget.initializationType
-  if (!hold || holdMs === null) return { outcome: 'no-hold', heldMs: 0, pendingGates: [], initType }
+  const { config } = deps
+  const holdMs = config.holdMs
+  const initType = config.budget.initializationType
+  const none = { pendingGates: [], skippedGates: [], initType }
+  if (!hold || holdMs === null) {
+    // Either a setting refused the hold (config says which) or the socket could not be opened (logged by open()).
+    return { outcome: 'no-hold', by: 'none', heldMs: 0, noHoldReason: config.noHoldReason ?? 'the readiness socket could not be used', ...none }
+  }
   // WARMING_TIMEOUT counts from the extension's start (≈ Init start, §5.3 step 2), not from here.
   const remaining = Math.max(0, holdMs - deps.elapsedMs())
   let timer: { cancel(): void } | undefined
@@ -147,23 +159,16 @@ async function holdInit(deps: LifecycleDeps, hold: Hold | null): Promise<InitOut
   const heldMs = Math.round(deps.elapsedMs())
   if (first === 'timeout') {
     hold.markReleased() // a late `error` is then told it is too late
-    return { outcome: 'timeout', heldMs, pendingGates: deps.pendingGates?.() ?? [], initType }
+    return { outcome: 'timeout', by: 'timeout', heldMs, ...none, pendingGates: deps.pendingGates?.() ?? [] }
   }
-  if (first.kind === 'ready') return { outcome: 'ready', heldMs, pendingGates: [], initType }
-  return { outcome: 'failed', heldMs, reason: first.reason, pendingGates: [], initType }
+  if (first.kind === 'failed') return { outcome: 'failed', by: 'error', heldMs, reason: first.reason, ...none }
+  if (first.gate === undefined) return { outcome: 'ready', by: 'ready', heldMs, ...none, skippedGates: deps.skippedGates?.() ?? [] }
+  return { outcome: 'ready', by: `gate:${first.gate}`, heldMs, ...none, ...(config.gates.length === 0 ? { gateTakenAsBare: true } : {}) }
 }
 
 function logOutcome(log: Logger, init: InitOutcome, config: Config): void {
-  const { outcome, heldMs, pendingGates } = init
-  const fields = { outcome, heldMs, ...(pendingGates.length > 0 ? { pendingGates } : {}) }
-  if (outcome === 'failed') log.error(`init outcome=failed held=${heldMs}ms: the function reported: ${sanitizeForLog(init.reason ?? '')}`, fields)
-  else if (outcome === 'timeout' && pendingGates.length > 0) {
-    // Named gates: say which ones never came (docs/gates-and-metrics.md).
-    const pending = pendingGates.join(',')
-    log.warn(`init outcome=timeout held=${heldMs}ms pending=${pending}: gate(s) ${pending} not ready within ${config.holdMs} ms`, fields)
-  } else if (outcome === 'timeout') log.warn(`init outcome=timeout held=${heldMs}ms: no signal from the function within ${config.holdMs} ms`, fields)
-  else if (outcome === 'ready') log.info(`init outcome=ready held=${heldMs}ms`, fields)
-  else log.info(`init outcome=no-hold held=0ms${config.requestedHoldMs === null ? ' (WARMING_TIMEOUT not set)' : ''}`, fields)
+  const line = outcomeLine(init, config.holdMs)
+  log[line.level](line.message, line.fields)
 }
 
 async function reportInitFailure(deps: LifecycleDeps, extension: RegisteredExtension, reason: string): Promise<number> {

@@ -1,9 +1,16 @@
 // Logging in the shape Lambda's log pipeline expects. Text lines start with `[wait-for-init]`;
 // with AWS_LAMBDA_LOG_FORMAT=JSON every line is one JSON object (Lambda's advanced logging
-// controls), and AWS_LAMBDA_LOG_LEVEL filters in both formats.
+// controls), and AWS_LAMBDA_LOG_LEVEL filters in both formats. No line carries a control or
+// bidirectional-control character: every message and string field goes through the protocol's
+// one definition of unsafe characters (what safeReason removes), whatever it quotes.
+
+import { replaceUnsafeCharacters } from '../protocol/signal-protocol'
 
 export type Level = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL'
-const LEVELS: readonly Level[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']
+export const LEVELS: readonly Level[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']
+
+/** What an unsafe character becomes in a log line. */
+const UNSAFE_MARK = '?'
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void
@@ -51,11 +58,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const threshold = LEVELS.indexOf(options.minLevel)
   const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(level) < threshold) return
+    const text = replaceUnsafeCharacters(message, UNSAFE_MARK)
     if (options.format === 'json') {
-      write(JSON.stringify({ timestamp: now().toISOString(), level, extension: options.name, message, ...fields }))
+      write(JSON.stringify({ timestamp: now().toISOString(), level, extension: options.name, message: text, ...safeFields(fields) }))
     } else {
       // Fields are for machines (JSON mode); text messages already say what matters.
-      write(`[${options.name}] ${level} ${message}`)
+      write(`[${options.name}] ${level} ${text}`)
     }
   }
   return {
@@ -66,10 +74,18 @@ export function createLogger(options: LoggerOptions): Logger {
   }
 }
 
-/** Makes untrusted text (a reason sent by the function) safe for one log line: bounded, no control characters. */
+/** String fields (and strings in arrays) made safe like messages; other values as they are. */
+function safeFields(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!fields) return fields
+  const clean = (v: unknown): unknown =>
+    typeof v === 'string' ? replaceUnsafeCharacters(v, UNSAFE_MARK) : Array.isArray(v) ? v.map(clean) : v
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, clean(v)]))
+}
+
+/** Makes untrusted text (a reason sent by the function) safe for one log line: bounded, and no
+ *  control, line-separator or bidirectional-control character (the set safeReason removes). */
 export function sanitizeForLog(text: string, maxLength = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
+  const clean = replaceUnsafeCharacters(text, UNSAFE_MARK)
   if (clean.length <= maxLength) return clean
   // Never end on the first half of a surrogate pair: the log would show U+FFFD for an emoji.
   const end = /[\uD800-\uDBFF]/.test(clean[maxLength - 1] ?? '') ? maxLength - 1 : maxLength

@@ -8,19 +8,14 @@ import { parseConfig } from './config'
 import { ExtensionsApi, type FetchLike } from './extensions-api'
 import { extensionNameFrom } from './extension-name'
 import { createGateTracker } from './gates'
-import { createMetricsWriter } from './metrics'
+import { createMetricsWriter, filteredMetricsWarning } from './metrics'
 import { runLifecycle } from './lifecycle'
 import { createLogger, readLogSettings } from './logger'
 import { ReadinessListener } from './readiness-listener'
+import { DEBUG_MODULES_VARIABLE, printLoadedBuiltins } from './debug-modules'
+import { findUnknownSettings, unknownSettingMessage } from './settings'
 
 declare const WAIT_FOR_INIT_VERSION: string // injected by the bundler
-
-/**
- * Diagnostic, documented in docs/performance.md: with WAIT_FOR_INIT_DEBUG_MODULES=1 the extension
- * prints the Node built-ins it loaded, once, as it exits; tests use it to prove that node-fetch's
- * https/tls/zlib stayed unloaded. Unset, it costs one environment lookup at exit.
- */
-export const DEBUG_MODULES_VARIABLE = 'WAIT_FOR_INIT_DEBUG_MODULES'
 
 function isSea(): boolean {
   try {
@@ -29,12 +24,6 @@ function isSea(): boolean {
   } catch {
     return false
   }
-}
-
-function printLoadedBuiltins(): void {
-  const list = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList ?? []
-  const builtins = list.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length))
-  process.stdout.write(`[wait-for-init] ${DEBUG_MODULES_VARIABLE}: ${builtins.join(' ')}\n`)
 }
 
 function main(): void {
@@ -84,13 +73,22 @@ function main(): void {
       return { cancel: () => clearTimeout(t) }
     },
     pendingGates: () => gates.pending(),
+    skippedGates: () => gates.skipped(),
+    // Advice that changes nothing about this Init: reported while register is on its way, so the
+    // runtime's start (which waits for every registration) never pays for it.
+    afterRegisterSent: () => {
+      for (const unknown of findUnknownSettings(process.env)) log.warn(unknownSettingMessage(unknown), { variable: unknown.variable })
+      const filtered = filteredMetricsWarning(config.metrics, settings)
+      if (filtered) log[filtered.level](filtered.message, { variable: 'WAIT_FOR_INIT_METRICS' })
+    },
     onOutcome: writeMetrics,
     onTerminate: (stop) => {
       process.on('SIGTERM', stop)
       process.on('SIGINT', stop)
     },
   }).then(exit, (err) => {
-    log.error(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`)
+    // One line: a stack's line breaks would split it into several log events.
+    log.error(`unexpected failure: ${String((err as Error)?.stack ?? err).replace(/\n\s*/g, ' | ')}`)
     exit(1)
   })
 }

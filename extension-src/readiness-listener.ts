@@ -12,7 +12,8 @@ import { dirname } from 'node:path'
 import { Logger, sanitizeForLog } from './logger'
 import type { GateTracker } from './gates'
 import {
-  formatUnknownGateReply, isIncompleteKeyword, MAX_MESSAGE_BYTES, parseMessage, REPLY_ALREADY_FAILED, REPLY_ALREADY_RELEASED, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, Signal,
+  formatUnknownGateReply, isCompleteWithoutNewline, MAX_MESSAGE_BYTES, MESSAGE_END, parseMessage, QUIET_MS, REPLY_ALREADY_FAILED, REPLY_ALREADY_RELEASED,
+  REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, Signal,
 } from '../protocol/signal-protocol'
 
 export interface ListenerOptions {
@@ -22,9 +23,11 @@ export interface ListenerOptions {
   onSignal: (signal: Signal) => void
   /** Named readiness gates (WAIT_FOR_INIT_GATES); without it the first `ready` releases. */
   gates?: GateTracker
-  /** A connection with no traffic for this long is closed. */
+  /** A connection with no traffic for this long is closed; a message without its newline is
+   *  taken first (the completeness rule, protocol/signal-protocol.ts). */
   idleTimeoutMs?: number
-  /** A message with no newline and no end-of-stream is taken as complete after this quiet gap. */
+  /** The quiet gap after which the original protocol's bare `ready` without a newline is taken
+   *  (isCompleteWithoutNewline decides which fragments may be). */
   quietMs?: number
   /**
    * Open connections kept at most; a new one evicts the oldest. Stays far below Lambda's 1 024
@@ -127,7 +130,8 @@ export class ReadinessListener {
     }
     this.sockets.add(socket)
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 2000
-    const quietMs = this.options.quietMs ?? 50
+    const quietMs = this.options.quietMs ?? QUIET_MS
+    const gated = (this.options.gates?.names.length ?? 0) > 0
     let buffer = ''
     let bytes = 0
     let quietTimer: NodeJS.Timeout | undefined
@@ -137,16 +141,24 @@ export class ReadinessListener {
       if (!socket.destroyed && socket.writable) socket.write(text)
       if (this.closed) socket.end() // released meanwhile: this answer is the last one
     }
-    const flush = (atEnd: boolean) => {
+    // Takes what is buffered as one message: at the end of the stream, at the idle limit, or after
+    // the quiet gap when the completeness rule allows it.
+    const flush = () => {
       if (quietTimer) clearTimeout(quietTimer)
       quietTimer = undefined
-      if (!atEnd && isIncompleteKeyword(buffer)) return // a slow writer: wait for the rest (idle bound applies)
       const message = buffer
       buffer = ''
       if (message.trim() !== '') reply(this.accept(message))
     }
 
-    socket.setTimeout(idleTimeoutMs, () => socket.destroy())
+    socket.setTimeout(idleTimeoutMs, () => {
+      // A message that never got its newline is judged before the connection goes.
+      if (buffer.trim() !== '' && !socket.destroyed) {
+        flush()
+        socket.end()
+        setTimeout(() => socket.destroy(), 200).unref()
+      } else socket.destroy()
+    })
     socket.setEncoding('utf8')
     socket.on('data', (chunk: string) => {
       bytes += Buffer.byteLength(chunk)
@@ -158,16 +170,17 @@ export class ReadinessListener {
       }
       buffer += chunk
       let newline: number
-      while ((newline = buffer.indexOf('\n')) !== -1) {
+      while ((newline = buffer.indexOf(MESSAGE_END)) !== -1) {
         const line = buffer.slice(0, newline)
-        buffer = buffer.slice(newline + 1)
+        buffer = buffer.slice(newline + MESSAGE_END.length)
         if (line.trim() !== '') reply(this.accept(line))
       }
       if (quietTimer) clearTimeout(quietTimer)
-      quietTimer = buffer.trim() === '' ? undefined : setTimeout(flush, quietMs, false)
+      // Anything else waits for its newline, the end of the stream or the idle limit.
+      quietTimer = isCompleteWithoutNewline(buffer, gated) ? setTimeout(flush, quietMs) : undefined
     })
     socket.on('end', () => {
-      flush(true)
+      flush()
       socket.end()
     })
     socket.on('error', () => socket.destroy()) // a client that vanished mid-reply is not our problem

@@ -3,7 +3,9 @@
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 // (root node, metadata object, MetricDirective, MetricDefinition, target members), with the
 // namespace, dimension and unit limits of the CloudWatch API it feeds (PutMetricData,
-// Dimension, MetricDatum). Returns every violation found; an empty list means valid.
+// Dimension, MetricDatum) and CloudWatch's namespace characters ("Namespaces" in
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html:
+// letters, digits, space and . - _ / # :). Returns every violation found; an empty list means valid.
 
 /** CloudWatch's standard units (MetricDatum.Unit). */
 export const CLOUDWATCH_UNITS = new Set([
@@ -16,6 +18,7 @@ export const CLOUDWATCH_UNITS = new Set([
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 const PRINTABLE_ASCII = /^[\x20-\x7E]+$/
+const NAMESPACE_CHARACTERS = /^[A-Za-z0-9 ._\-\/#:]+$/
 
 /** Validates one log event's text (the whole line) as an EMF document. */
 export function validateEmfLine(line: string): string[] {
@@ -52,7 +55,7 @@ export function validateEmfDocument(doc: Record<string, unknown>): string[] {
     // Namespace: a string, 1-255 characters (PutMetricData: ASCII without control characters).
     const ns = directive.Namespace
     if (typeof ns !== 'string' || ns.length < 1 || ns.length > 255) errors.push(`${at}.Namespace must be a string of 1-255 characters`)
-    else if (!PRINTABLE_ASCII.test(ns) || ns.startsWith(':') || ns.startsWith('AWS/')) errors.push(`${at}.Namespace ${JSON.stringify(ns)} is not a valid custom namespace`)
+    else if (!NAMESPACE_CHARACTERS.test(ns) || ns.startsWith(':') || ns.startsWith('AWS/')) errors.push(`${at}.Namespace ${JSON.stringify(ns)} is not a valid custom namespace`)
 
     // Dimensions: an array of DimensionSets; each a string array of at most 30 dimension keys,
     // each key referencing a top-level member whose value is a string.
@@ -95,8 +98,9 @@ export function validateEmfDocument(doc: Record<string, unknown>): string[] {
       }
       const allowed = new Set(['Name', 'Unit', 'StorageResolution'])
       for (const key of Object.keys(metric)) if (!allowed.has(key)) errors.push(`${mAt} has an unexpected member ${key}`)
-      if (typeof metric.Name !== 'string' || metric.Name.length < 1 || metric.Name.length > 1024) {
-        errors.push(`${mAt}.Name must be a string of 1-1024 characters`)
+      // MetricDatum.MetricName: 1-255 characters, ASCII without control characters.
+      if (typeof metric.Name !== 'string' || metric.Name.length < 1 || metric.Name.length > 255 || !PRINTABLE_ASCII.test(metric.Name)) {
+        errors.push(`${mAt}.Name must be a string of 1-255 printable ASCII characters`)
         return
       }
       if (metric.Unit !== undefined && (typeof metric.Unit !== 'string' || !CLOUDWATCH_UNITS.has(metric.Unit))) {

@@ -14,6 +14,7 @@ import time
 import unittest
 
 import wait_for_init as wfi
+from wait_for_init import _config
 
 HOLDING = {"WARMING_TIMEOUT": "600000"}  # a hold longer than this test process has run
 
@@ -123,7 +124,36 @@ class ClientTest(FakeExtensionCase):
         self.assertEqual(wfi.signal_ready(**self.opts(retry_ms=200)), "no-extension")
         self.assertLess(time.monotonic() - start, 2.0)
         self.assertEqual(len(self.logs), 1)
-        self.assertIn('WARMING_TIMEOUT is set ("600000")', self.logs[0])
+        self.assertIn("WARMING_TIMEOUT is set (600000)", self.logs[0])
+
+    def test_settings_follow_the_protocol_rules_trimmed_and_blank_means_default(self):
+        f = self.fake()
+        padded = {"WARMING_TIMEOUT": " 600000\t", "WAIT_FOR_INIT_SOCKET": "  %s  " % self.path}
+        self.assertEqual(wfi.signal_ready(env=padded, log=self.logs.append, retry_ms=0), "accepted", "a padded path is the path")
+        self.assertEqual(f.messages, [b"ready\n"])
+        for blank in ("", "   ", "\t\n"):
+            cfg = _config.resolve_config(env=dict(HOLDING, WAIT_FOR_INIT_SOCKET=blank), log=None)
+            self.assertEqual(cfg.socket_path, "/tmp/wait-for-init.sock", repr(blank))
+        self.assertEqual(self.logs, [])
+
+    def test_an_invalid_setting_the_extension_refuses_is_no_extension_at_once_with_a_warning(self):
+        f = self.fake()
+        cases = [
+            ({"WARMING_TIMEOUT": "abc", "WAIT_FOR_INIT_SOCKET": self.path}, 'WARMING_TIMEOUT="abc" is not a whole number of milliseconds'),
+            ({"WARMING_TIMEOUT": "0", "WAIT_FOR_INIT_SOCKET": self.path}, 'WARMING_TIMEOUT="0" must be greater than 0'),
+            ({"WARMING_TIMEOUT": "900001", "WAIT_FOR_INIT_SOCKET": self.path}, "larger than any Lambda Init can last (900000 ms)"),
+            ({"WARMING_TIMEOUT": "5000", "WAIT_FOR_INIT_SOCKET": "relative.sock"}, 'WAIT_FOR_INIT_SOCKET="relative.sock" must be an absolute path'),
+            ({"WARMING_TIMEOUT": "5000", "WAIT_FOR_INIT_SOCKET": "/" + "x" * 107}, "WAIT_FOR_INIT_SOCKET is 108 bytes long"),
+        ]
+        for env, words in cases:
+            self.logs[:] = []
+            start = time.monotonic()
+            self.assertEqual(wfi.signal_ready(env=env, log=self.logs.append, retry_ms=5000), "no-extension", repr(env))
+            self.assertLess(time.monotonic() - start, 1.0, "at once, not after the retry budget")
+            self.assertEqual(len(self.logs), 1, repr(env))
+            self.assertIn(words, self.logs[0])
+            self.assertIn("does not hold Init with it; not signalling", self.logs[0])
+        self.assertEqual(f.connections, 0, "the socket was never touched")
 
     def test_process_older_than_warming_timeout_is_too_late_at_once(self):
         start = time.monotonic()

@@ -1,31 +1,39 @@
 """Resolves the client's settings: explicit arguments, then the environment, then defaults.
 
 Bad values never raise (the client must not break a function's Init): a warning names the
-argument or variable and the value, and the default is used. Same rules as client/src/config.ts.
+argument or variable and the value, and the default is used. Environment variables are read by
+the protocol's rules (protocol/signal-protocol.ts: trimmed, blank means the default), which the
+extension and the Node client apply too; the constants come from the generated _protocol.py.
+Loaded on the first signal, not with the package; logging only when there is a warning.
 """
-import logging
 import os
-import re
 
 from . import _protocol as p
+from ._settings import _UNSET, json_quote, read_client_budget, read_socket_path, read_warming_timeout
 
-DEFAULT_RETRY_MS = 1000
-DEFAULT_ATTEMPT_TIMEOUT_MS = 1000
+DEFAULT_RETRY_MS = p.DEFAULT_CLIENT_RETRY_MS
+DEFAULT_ATTEMPT_TIMEOUT_MS = p.DEFAULT_CLIENT_TIMEOUT_MS
 #: Upper bound for both budgets: anything larger would defeat "never add seconds to Init".
-MAX_BUDGET_MS = 60000
+MAX_BUDGET_MS = p.MAX_CLIENT_BUDGET_MS
 LOG_PREFIX = "[wait-for-init client]"
-
-_logger = logging.getLogger("wait_for_init")
-_DIGITS = re.compile(r"^[0-9]{1,15}$")
-_UNSET = object()
 
 
 def default_log(message):
-    _logger.warning(message)
+    import logging  # only when there is something to say: it costs milliseconds to import
+
+    logging.getLogger("wait_for_init").warning(message)
 
 
 class Config(object):
-    __slots__ = ("socket_path", "retry_ms", "attempt_timeout_ms", "warming_timeout_raw", "warming_timeout_ms", "log")
+    """warming_timeout_ms is None when the extension does not hold Init; not_held_because names
+    the invalid WARMING_TIMEOUT or WAIT_FOR_INIT_SOCKET value that keeps it from holding."""
+
+    __slots__ = ("socket_path", "retry_ms", "attempt_timeout_ms", "warming_timeout_ms", "not_held_because", "log")
+
+
+def extension_holds(cfg):
+    """Whether an extension reading these settings holds Init at all."""
+    return cfg.warming_timeout_ms is not None and cfg.not_held_because is None
 
 
 def _safe_log(fn):
@@ -40,7 +48,7 @@ def _safe_log(fn):
 
 def describe(value):
     if isinstance(value, str):
-        return _json_quote(value)
+        return json_quote(value)
     if value is None:
         return "None"
     if isinstance(value, bool):
@@ -50,12 +58,6 @@ def describe(value):
     if callable(value):
         return "a callable"
     return "a %s" % type(value).__name__
-
-
-def _json_quote(text):
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
 
 
 def resolve_config(socket_path=None, retry_ms=None, attempt_timeout_ms=None, env=None, log=_UNSET):
@@ -82,29 +84,23 @@ def resolve_config(socket_path=None, retry_ms=None, attempt_timeout_ms=None, env
         else:
             warn("option env must be a mapping, got %s; using os.environ" % describe(env))
 
-    cfg.socket_path = _socket_path(socket_path, environ.get("WAIT_FOR_INIT_SOCKET"), warn)
-    cfg.retry_ms = _ms("retry_ms", retry_ms, "WAIT_FOR_INIT_CLIENT_RETRY_MS", environ, DEFAULT_RETRY_MS, warn)
-    attempt = _ms(
-        "attempt_timeout_ms", attempt_timeout_ms, "WAIT_FOR_INIT_CLIENT_TIMEOUT_MS", environ, DEFAULT_ATTEMPT_TIMEOUT_MS, warn
-    )
+    socket_problem = None
+    if socket_path is not None and isinstance(socket_path, str) and socket_path != "":
+        cfg.socket_path = socket_path  # an explicit option is used as is
+    else:
+        if socket_path is not None:
+            warn("option socket_path must be a non-empty string, got %s; using the default" % describe(socket_path))
+        from_env = environ.get(p.SOCKET_VARIABLE)
+        path, socket_problem = read_socket_path(from_env)
+        cfg.socket_path = path if path is not None else str(from_env)
+    cfg.retry_ms = _ms("retry_ms", retry_ms, p.CLIENT_RETRY_VARIABLE, environ, DEFAULT_RETRY_MS, warn)
+    attempt = _ms("attempt_timeout_ms", attempt_timeout_ms, p.CLIENT_TIMEOUT_VARIABLE, environ, DEFAULT_ATTEMPT_TIMEOUT_MS, warn)
     # Attempts need a positive bound, or a silent server would be given no time at all.
     cfg.attempt_timeout_ms = attempt if attempt > 0 else DEFAULT_ATTEMPT_TIMEOUT_MS
 
-    wt = environ.get("WARMING_TIMEOUT")
-    cfg.warming_timeout_raw = wt if isinstance(wt, str) and wt.strip() != "" else None
-    trimmed = cfg.warming_timeout_raw.strip() if cfg.warming_timeout_raw is not None else ""
-    cfg.warming_timeout_ms = int(trimmed) if _DIGITS.match(trimmed) else None
+    cfg.warming_timeout_ms, timeout_problem = read_warming_timeout(environ.get(p.WARMING_TIMEOUT_VARIABLE))
+    cfg.not_held_because = timeout_problem or (socket_problem if cfg.warming_timeout_ms is not None else None)
     return cfg
-
-
-def _socket_path(option, from_env, warn):
-    if option is not None:
-        if isinstance(option, str) and option != "":
-            return option
-        warn("option socket_path must be a non-empty string, got %s; using the default" % describe(option))
-    if isinstance(from_env, str) and from_env != "":
-        return from_env
-    return p.DEFAULT_SOCKET_PATH
 
 
 def _ms(option_name, option, env_name, environ, fallback, warn):
@@ -116,11 +112,7 @@ def _ms(option_name, option, env_name, environ, fallback, warn):
             % (option_name, MAX_BUDGET_MS, describe(option), fallback)
         )
         return fallback
-    raw = environ.get(env_name)
-    if raw is None or raw.strip() == "":
-        return fallback
-    text = raw.strip()
-    if _DIGITS.match(text) and int(text) <= MAX_BUDGET_MS:
-        return int(text)
-    warn("%s must be an integer from 0 to %d (ms), got %s; using %d" % (env_name, MAX_BUDGET_MS, _json_quote(raw), fallback))
-    return fallback
+    value, problem = read_client_budget(env_name, environ.get(env_name), fallback)
+    if problem:
+        warn("%s; using %d" % (problem, fallback))
+    return value

@@ -1,11 +1,12 @@
 """Remembers, per socket path, whether this process has seen the extension's socket: that is
 what tells 'too-late' from 'no-extension' when the path is missing (the extension removes its
-socket after releasing Init). Same rules as client/src/evidence.ts."""
+socket after releasing Init). Same rules as client/src/evidence.ts. Imported with the package:
+a bare _thread lock, not threading, keeps the import cheap."""
+import _thread
 import os
 import stat
-import threading
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _seen = set()
 _accepted = set()
 

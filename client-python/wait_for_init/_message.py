@@ -1,20 +1,31 @@
 """The signal messages, byte for byte what the Node client sends (protocol/signal-protocol.ts).
 
 A port of safeReason/formatFailure: the constants come from _protocol.py, which the build
-generates from the TypeScript module, so both clients share one definition.
+generates from the TypeScript module, so both clients share one definition. The regular
+expressions are compiled on first use: importing re costs milliseconds, and a function that
+only signals `ready` never needs them.
 """
-import re
-
 from . import _protocol as p
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# Control characters, line/paragraph separators, bidi controls and JavaScript's whitespace:
-# every character the TypeScript safeReason turns into (part of) a single space.
-_SPACE_RUN = re.compile(
-    "[" + "".join("\\U%08x-\\U%08x" % r for r in p.SPACE_RANGES) + "]+"
-)
 _TRUNCATION_BYTES = len(p.TRUNCATION_MARK.encode("utf-8"))
-_GATE_NAME = re.compile(p.GATE_NAME_PATTERN)
+_compiled = {}
+
+
+def _regex(name):
+    """_SURROGATE; _SPACE_RUN (control characters, line/paragraph separators, bidi controls and
+    JavaScript's whitespace: every character the TypeScript safeReason turns into one space); _GATE_NAME."""
+    found = _compiled.get(name)
+    if found is None:
+        import re
+
+        if name == "_SURROGATE":
+            found = re.compile("[\ud800-\udfff]")
+        elif name == "_SPACE_RUN":
+            found = re.compile("[" + "".join("\\U%08x-\\U%08x" % r for r in p.SPACE_RANGES) + "]+")
+        else:
+            found = re.compile(p.GATE_NAME_PATTERN)
+        _compiled[name] = found
+    return found
 
 
 def _well_formed(text):
@@ -24,7 +35,7 @@ def _well_formed(text):
     adjacent high+low pair is the UTF-16 encoding of one character, so it is joined into it,
     which is what the same units mean in a JavaScript string.
     """
-    if not _SURROGATE.search(text):
+    if not _regex("_SURROGATE").search(text):
         return text
     out = []
     i = 0
@@ -43,7 +54,7 @@ def _well_formed(text):
 def safe_reason(text, max_bytes=p.MAX_REASON_BYTES):
     """One line, no control characters, valid UTF-8, whitespace collapsed, at most max_bytes
     UTF-8 bytes, cut on a character boundary with TRUNCATION_MARK appended when cut."""
-    clean = _SPACE_RUN.sub(" ", _well_formed(text)).strip(" ")
+    clean = _regex("_SPACE_RUN").sub(" ", _well_formed(text)).strip(" ")
     if len(clean.encode("utf-8")) <= max_bytes:
         return clean
     budget = max_bytes - _TRUNCATION_BYTES
@@ -79,7 +90,7 @@ def reason_text(reason):
 
 def is_valid_gate_name(name):
     """A readiness gate name (WAIT_FOR_INIT_GATES): 1-64 of A-Z a-z 0-9 _ . -"""
-    return isinstance(name, str) and _GATE_NAME.fullmatch(name) is not None
+    return isinstance(name, str) and _regex("_GATE_NAME").fullmatch(name) is not None
 
 
 def format_message(kind, reason=None, gate=None):
@@ -101,7 +112,7 @@ def format_failure(reason):
 
 def encode_message(message):
     """The bytes on the wire: the line and its newline, UTF-8."""
-    return (message + "\n").encode("utf-8")
+    return (message + p.MESSAGE_END).encode("utf-8")
 
 
 def is_accepted(answer_line):

@@ -1,6 +1,7 @@
 """When to skip, retry or give up, and what the outcome means. The rules of client/src/signal.ts:
  1. WARMING_TIMEOUT unset or blank: the extension does not hold, so 'no-extension' at once,
-    without touching the socket.
+    without touching the socket. The same, with a warning naming the value, when WARMING_TIMEOUT
+    or WAIT_FOR_INIT_SOCKET is invalid: the extension reads them by the same rules and does not hold.
  2. 'ok' answer: 'accepted'.
  3. Path missing: 'too-late' at once if this process saw the socket before, or if the process has
     run longer than WARMING_TIMEOUT (the extension starts before the runtime, so its hold has
@@ -10,14 +11,13 @@
  5. Connected but no 'ok' (an `error ...` answer, no answer, reset): 'too-late', with a warning.
  6. Path is not a socket, or unusable (EACCES, ...): 'no-extension', with a warning.
 Worst case duration: retry budget + one attempt timeout.
+Imported with the package; the socket code (_exchange) loads on the first signal.
 """
-import json
 import os
 import time
 
 from . import _evidence
-from ._config import LOG_PREFIX, describe, resolve_config
-from ._exchange import attempt
+from ._config import LOG_PREFIX, describe, extension_holds, json_quote, resolve_config
 from ._message import format_message, is_valid_gate_name
 
 ACCEPTED = "accepted"
@@ -65,13 +65,12 @@ def send_ready(gate=None, **options):
     try:
         cfg = resolve_config(**options)
         cfg.log("%s gate must be 1-64 of A-Z a-z 0-9 _ . -, got %s; not signalling" % (LOG_PREFIX, describe(gate)))
-        return NO_EXTENSION if cfg.warming_timeout_raw is None else TOO_LATE
+        return TOO_LATE if extension_holds(cfg) else NO_EXTENSION
     except Exception:
         return TOO_LATE
 
 
-def _q(text):
-    return json.dumps(text, ensure_ascii=False)
+_q = json_quote
 
 
 def _decide(message, options):
@@ -81,8 +80,12 @@ def _decide(message, options):
         cfg.log("%s %s" % (LOG_PREFIX, text))
 
     path = cfg.socket_path
-    if cfg.warming_timeout_raw is None:
+    if cfg.not_held_because is not None:
+        warn("%s: the wait-for-init extension does not hold Init with it; not signalling" % cfg.not_held_because)
         return NO_EXTENSION
+    if cfg.warming_timeout_ms is None:
+        return NO_EXTENSION
+    from ._exchange import attempt  # the socket module, only once there is something to send
 
     deadline = time.monotonic() + cfg.retry_ms / 1000.0
     delay = FIRST_DELAY_MS
@@ -115,7 +118,7 @@ def _decide(message, options):
                 return TOO_LATE
             if _evidence.was_seen(path):
                 return _too_late(warn, path, "its socket is gone")
-            if cfg.warming_timeout_ms is not None and process_uptime_ms() > cfg.warming_timeout_ms:
+            if process_uptime_ms() > cfg.warming_timeout_ms:
                 return _too_late(warn, path, "this process has run longer than WARMING_TIMEOUT=%d ms" % cfg.warming_timeout_ms)
             last_refused = False
         left = deadline - time.monotonic()
@@ -123,8 +126,8 @@ def _decide(message, options):
             if last_refused:
                 return _too_late(warn, path, "its socket refuses connections")
             warn(
-                "WARMING_TIMEOUT is set (%s) but no wait-for-init extension listened at %s within %d ms; "
-                "is the layer attached and WARMING_TIMEOUT valid?" % (_q(cfg.warming_timeout_raw), path, cfg.retry_ms)
+                "WARMING_TIMEOUT is set (%d) but no wait-for-init extension listened at %s within %d ms; "
+                "is the layer attached (for this architecture)?" % (cfg.warming_timeout_ms, path, cfg.retry_ms)
             )
             return NO_EXTENSION
         time.sleep(min(delay / 1000.0, left))

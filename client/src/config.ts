@@ -1,7 +1,13 @@
 // Resolves the client's settings from explicit options, then the environment, then defaults.
 // Bad values never throw (the client must not break a function's Init): they are reported
 // through the logger, naming the option or variable and the value, and the default is used.
-import { DEFAULT_SOCKET_PATH } from '../../protocol/signal-protocol'
+// Environment variables are read by the protocol module's rules (trimmed, blank means the
+// default), the very rules the extension reads them by, so both sides agree on the socket path
+// and on whether Init is held at all.
+import {
+  CLIENT_RETRY_VARIABLE, CLIENT_TIMEOUT_VARIABLE, DEFAULT_CLIENT_RETRY_MS, DEFAULT_CLIENT_TIMEOUT_MS, MAX_CLIENT_BUDGET_MS, readClientBudget,
+  readSocketPath, readWarmingTimeout, SOCKET_VARIABLE, WARMING_TIMEOUT_VARIABLE,
+} from '../../protocol/signal-protocol'
 
 export type SignalResult = 'accepted' | 'no-extension' | 'too-late'
 
@@ -31,17 +37,23 @@ export interface ResolvedConfig {
   socketPath: string
   retryMs: number
   attemptTimeoutMs: number
-  /** WARMING_TIMEOUT as the function sees it: undefined when unset or blank. */
-  warmingTimeoutRaw: string | undefined
-  /** WARMING_TIMEOUT as a number when it is a plain non-negative integer, else undefined. */
-  warmingTimeoutMs: number | undefined
+  /** WARMING_TIMEOUT read as the extension reads it; null: the extension does not hold Init. */
+  warmingTimeoutMs: number | null
+  /** Set when a setting keeps the extension from holding Init (an invalid WARMING_TIMEOUT or
+   *  WAIT_FOR_INIT_SOCKET): what is wrong, naming the variable and the value. */
+  notHeldBecause?: string
   log: (message: string) => void
 }
 
-export const DEFAULT_RETRY_MS = 1000
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000
+/** Whether an extension reading these settings holds Init at all (else the client need not try). */
+export function extensionHolds(cfg: ResolvedConfig): boolean {
+  return cfg.warmingTimeoutMs !== null && cfg.notHeldBecause === undefined
+}
+
+export const DEFAULT_RETRY_MS = DEFAULT_CLIENT_RETRY_MS
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = DEFAULT_CLIENT_TIMEOUT_MS
 /** Upper bound for both budgets: anything larger would defeat "never add seconds to Init". */
-export const MAX_BUDGET_MS = 60000
+export const MAX_BUDGET_MS = MAX_CLIENT_BUDGET_MS
 export const LOG_PREFIX = '[wait-for-init client]'
 
 export function defaultLog(message: string): void {
@@ -64,29 +76,28 @@ export function resolveConfig(options: SignalOptions | undefined, processEnv: Re
     else warn(`option env must be an object, got ${describe(opts.env)}; using process.env`)
   }
 
-  const socketPath = resolveSocketPath(opts.socketPath, env.WAIT_FOR_INIT_SOCKET, warn)
-  const retryMs = resolveMs('retryMs', opts.retryMs, 'WAIT_FOR_INIT_CLIENT_RETRY_MS', env, DEFAULT_RETRY_MS, warn)
-  const attemptTimeoutMs = resolveMs(
-    'attemptTimeoutMs', opts.attemptTimeoutMs, 'WAIT_FOR_INIT_CLIENT_TIMEOUT_MS', env, DEFAULT_ATTEMPT_TIMEOUT_MS, warn,
-  )
+  const socket = resolveSocketPath(opts.socketPath, env[SOCKET_VARIABLE], warn)
+  const retryMs = resolveMs('retryMs', opts.retryMs, CLIENT_RETRY_VARIABLE, env, DEFAULT_RETRY_MS, warn)
+  const attemptTimeoutMs = resolveMs('attemptTimeoutMs', opts.attemptTimeoutMs, CLIENT_TIMEOUT_VARIABLE, env, DEFAULT_ATTEMPT_TIMEOUT_MS, warn)
   // Attempts need a positive bound, or a silent server would be given no time at all.
   const boundedAttempt = attemptTimeoutMs > 0 ? attemptTimeoutMs : DEFAULT_ATTEMPT_TIMEOUT_MS
 
-  const wt = env.WARMING_TIMEOUT
-  const warmingTimeoutRaw = typeof wt === 'string' && wt.trim() !== '' ? wt : undefined
-  const trimmed = warmingTimeoutRaw === undefined ? '' : warmingTimeoutRaw.trim()
-  const warmingTimeoutMs = /^\d{1,15}$/.test(trimmed) ? Number(trimmed) : undefined
-
-  return { socketPath, retryMs, attemptTimeoutMs: boundedAttempt, warmingTimeoutRaw, warmingTimeoutMs, log }
+  const timeout = readWarmingTimeout(env[WARMING_TIMEOUT_VARIABLE])
+  const notHeldBecause = timeout.problem ?? (timeout.value !== null ? socket.problem : undefined)
+  return {
+    socketPath: socket.path, retryMs, attemptTimeoutMs: boundedAttempt, warmingTimeoutMs: timeout.value,
+    ...(notHeldBecause !== undefined ? { notHeldBecause } : {}), log,
+  }
 }
 
-function resolveSocketPath(option: unknown, fromEnv: string | undefined, warn: (t: string) => void): string {
+/** The option when given (a non-empty string, used as is); else the variable by the protocol's rule. */
+function resolveSocketPath(option: unknown, fromEnv: string | undefined, warn: (t: string) => void): { path: string; problem?: string } {
   if (option !== undefined) {
-    if (typeof option === 'string' && option !== '') return option
+    if (typeof option === 'string' && option !== '') return { path: option }
     warn(`option socketPath must be a non-empty string, got ${describe(option)}; using the default`)
   }
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
-  return DEFAULT_SOCKET_PATH
+  const r = readSocketPath(fromEnv)
+  return r.value === null ? { path: String(fromEnv), problem: r.problem } : { path: r.value }
 }
 
 function resolveMs(
@@ -98,12 +109,9 @@ function resolveMs(
     warn(`option ${optionName} must be an integer from 0 to ${MAX_BUDGET_MS} (ms), got ${describe(option)}; using ${fallback}`)
     return fallback
   }
-  const raw = env[envName]
-  if (raw === undefined || raw.trim() === '') return fallback
-  const text = raw.trim()
-  if (/^\d{1,15}$/.test(text) && Number(text) <= MAX_BUDGET_MS) return Number(text)
-  warn(`${envName} must be an integer from 0 to ${MAX_BUDGET_MS} (ms), got ${JSON.stringify(raw)}; using ${fallback}`)
-  return fallback
+  const r = readClientBudget(envName, env[envName], fallback)
+  if (r.problem) warn(`${r.problem}; using ${fallback}`)
+  return r.value
 }
 
 function safeLog(fn: (message: string) => void): (message: string) => void {

@@ -1,7 +1,9 @@
 // The decision logic of signalReady/signalFailure: when to skip, retry, or give up, and what
 // the outcome means. Rules (documented in client/README.md, "How results are decided"):
 //  1. WARMING_TIMEOUT unset or blank: the extension does not hold, so `no-extension`
-//     at once, without touching the socket.
+//     at once, without touching the socket. The same, with a warning naming the value, when
+//     WARMING_TIMEOUT or WAIT_FOR_INIT_SOCKET is invalid: the extension reads them by the same
+//     rules (protocol/signal-protocol.ts) and does not hold either.
 //  2. `ok` answer: `accepted`.
 //  3. Path missing (ENOENT): `too-late` at once if this process saw the socket before, or if the
 //     process has run longer than WARMING_TIMEOUT (the extension starts before the runtime,
@@ -14,7 +16,7 @@
 // Worst case duration: retry budget + one attempt timeout.
 import { attempt, AttemptOutcome } from './exchange'
 import { markAccepted, markSeen, wasAccepted, wasSeen } from './evidence'
-import { describe, LOG_PREFIX, ReadyOptions, resolveConfig, SignalOptions, SignalResult } from './config'
+import { describe, extensionHolds, LOG_PREFIX, ReadyOptions, resolveConfig, SignalOptions, SignalResult } from './config'
 import { formatFailure, formatReady, isValidGateName } from '../../protocol/signal-protocol'
 
 export interface SignalDeps {
@@ -45,7 +47,7 @@ export function sendReady(options: ReadyOptions | undefined, deps: SignalDeps = 
   try {
     const cfg = resolveConfig(options, process.env)
     cfg.log(`${LOG_PREFIX} option gate must be 1-64 of A-Z a-z 0-9 _ . -, got ${describe(gate)}; not signalling`)
-    return Promise.resolve(cfg.warmingTimeoutRaw === undefined ? 'no-extension' : 'too-late')
+    return Promise.resolve(extensionHolds(cfg) ? 'too-late' : 'no-extension')
   } catch {
     return Promise.resolve('too-late')
   }
@@ -88,7 +90,11 @@ async function decide(message: string, options: SignalOptions | undefined, deps:
   const cfg = resolveConfig(options, process.env)
   const warn = (text: string): void => cfg.log(`${LOG_PREFIX} ${text}`)
   const path = cfg.socketPath
-  if (cfg.warmingTimeoutRaw === undefined) return 'no-extension'
+  if (cfg.notHeldBecause !== undefined) {
+    warn(`${cfg.notHeldBecause}: the wait-for-init extension does not hold Init with it; not signalling`)
+    return 'no-extension'
+  }
+  if (cfg.warmingTimeoutMs === null) return 'no-extension'
 
   const deadline = deps.nowMs() + cfg.retryMs
   let delay = FIRST_DELAY_MS
@@ -121,7 +127,7 @@ async function decide(message: string, options: SignalOptions | undefined, deps:
         // After an accepted signal, a repeated one finding the socket gone is expected: no warning.
         if (wasAccepted(path)) return 'too-late'
         if (wasSeen(path)) return tooLate(warn, path, 'its socket is gone')
-        if (cfg.warmingTimeoutMs !== undefined && deps.uptimeMs() > cfg.warmingTimeoutMs) {
+        if (deps.uptimeMs() > cfg.warmingTimeoutMs) {
           return tooLate(warn, path, `this process has run longer than WARMING_TIMEOUT=${cfg.warmingTimeoutMs} ms`)
         }
         lastRefused = false
@@ -131,8 +137,8 @@ async function decide(message: string, options: SignalOptions | undefined, deps:
     if (left <= 0) {
       if (lastRefused) return tooLate(warn, path, 'its socket refuses connections')
       warn(
-        `WARMING_TIMEOUT is set (${JSON.stringify(cfg.warmingTimeoutRaw)}) but no wait-for-init extension listened at ` +
-        `${path} within ${cfg.retryMs} ms; is the layer attached and WARMING_TIMEOUT valid?`,
+        `WARMING_TIMEOUT is set (${cfg.warmingTimeoutMs}) but no wait-for-init extension listened at ` +
+        `${path} within ${cfg.retryMs} ms; is the layer attached (for this architecture)?`,
       )
       return 'no-extension'
     }

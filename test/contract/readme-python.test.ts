@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { execFile, spawnSync } from 'node:child_process'
 import { MAX_REASON_BYTES } from '../../protocol/signal-protocol'
+import { parseConfig } from '../../extension-src/config'
 import { tempDir } from '../client/helpers'
 import { startRealListener } from './real-listener'
 
@@ -48,4 +49,26 @@ t.test('the README Python snippet: long reasons still fail Init, ready releases'
   const r = await runPython(`${snippet()}\nprint(signal_wait_for_init())`, { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: ready.path })
   t.equal(r.stdout.trim(), 'True', r.stderr)
   t.same(ready.signals, [{ kind: 'ready' }])
+})
+
+t.test('the snippet reads WAIT_FOR_INIT_SOCKET by the extension\'s rule: padded is trimmed, blank is the default', { skip: hasPython ? false : 'python3 not found' }, async (t) => {
+  const dir = tempDir(t, 'wfi-py-')
+  const padded = await startRealListener(t, path.join(dir, 'p.sock'))
+  const r = await runPython(`${snippet()}\nprint(signal_wait_for_init())`, { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: `  ${padded.path}\t` })
+  t.equal(r.stdout.trim(), 'True', `a padded path reaches the listener ${r.stderr}`)
+  t.same(padded.signals, [{ kind: 'ready' }])
+  // Blank values: where the snippet connects (recorded, never connected: the default path is shared on this host).
+  const record = [
+    'import socket',
+    'class Recording(socket.socket):',
+    '    def connect(self, address):',
+    '        print("CONNECT", address)',
+    '        raise FileNotFoundError(address)',
+    'socket.socket = Recording',
+  ].join('\n')
+  for (const blank of ['', '   ', '\t']) {
+    const env = { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: blank }
+    const b = await runPython(`${record}\n${snippet()}\nprint(signal_wait_for_init())`, env)
+    t.same(b.stdout.trim().split('\n'), [`CONNECT ${parseConfig({ AWS_LAMBDA_RUNTIME_API: 'h:1', ...env }).config.socketPath}`, 'False'], `${JSON.stringify(blank)}: the extension's path`)
+  }
 })

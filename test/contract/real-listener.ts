@@ -4,6 +4,7 @@
 // lifecycle does (close the listener, remove the socket) on the first signal.
 import { ReadinessListener } from '../../extension-src/readiness-listener'
 import { createLogger } from '../../extension-src/logger'
+import { createGateTracker, type GateTracker } from '../../extension-src/gates'
 import type { Signal } from '../../protocol/signal-protocol'
 
 export interface RealListener {
@@ -16,12 +17,18 @@ export interface RealListener {
   logs: string[]
   /** Resolves with the first signal. */
   firstSignal: Promise<Signal>
+  /** The gate tracker when gates are configured (WAIT_FOR_INIT_GATES), as the extension wires it. */
+  gates?: GateTracker
   close(): void
 }
 
 export interface RealListenerOptions {
   /** On the first signal, close the listener (socket removed), as the lifecycle releases Init. */
   releaseOnSignal?: boolean
+  /** Configured gate names (WAIT_FOR_INIT_GATES); the listener then releases when all are ready. */
+  gates?: string[]
+  /** The listener's idle limit (default: the extension's, 2 s). */
+  idleTimeoutMs?: number
 }
 
 export async function startRealListener(
@@ -33,9 +40,12 @@ export async function startRealListener(
   let first: (s: Signal) => void = () => {}
   const firstSignal = new Promise<Signal>((resolve) => { first = resolve })
   const log = createLogger({ name: 'wait-for-init', format: 'text', minLevel: 'DEBUG', write: (line) => { logs.push(line) } })
+  const gates = opts.gates ? createGateTracker(opts.gates, () => performance.now()) : undefined
   const listener: ReadinessListener = new ReadinessListener({
     path,
     log,
+    gates,
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     onSignal: (signal) => {
       signals.push(signal)
       arrivals.push(Date.now())
@@ -46,5 +56,5 @@ export async function startRealListener(
   })
   await listener.start()
   t.teardown(() => listener.close())
-  return { listener, path, signals, arrivals, logs, firstSignal, close: () => listener.close() }
+  return { listener, path, signals, arrivals, logs, firstSignal, ...(gates ? { gates } : {}), close: () => listener.close() }
 }

@@ -99,7 +99,7 @@ t.test('init/error failing (500, reset, never answered): the extension still exi
     const label = JSON.stringify(action)
     t.ok(init.failed, `${label}: Init failed`)
     t.equal(ext.exitCode, 1, `${label}: exit 1`)
-    matchList(t, outcomeLines(ext), [/init outcome=failed held=\d+ms: the function reported: db down/])
+    matchList(t, outcomeLines(ext), [/init outcome=failed by=error held=\d+ms: the function reported: db down/])
     t.ok(extensionLines(ext).some((l) => /could not report the failure to Lambda/.test(l)), `${label}: says the report failed`)
     t.ok(sinceSpawn(ext) < 3500, `${label}: exited ${sinceSpawn(ext)} ms after spawn`)
     await closeClean(t, sb)
@@ -157,7 +157,7 @@ t.test('event/next blocked for 10 hours of process time, across freezes, is neve
     }, { preload: shim })
     const line = await waitForLine(run, /init outcome=/, 20000)
     const real = line.at - run.startedAt
-    t.match(line.text, /init outcome=timeout held=1[2-9]\d{4}ms/, line.text)
+    t.match(line.text, /init outcome=timeout by=timeout held=1[2-9]\d{4}ms/, line.text)
     t.ok(real < 10000, `the 120 s hold timed out after ${Math.round(real)} ms of real time`)
     api.shutdown()
     t.equal((await run.exited).code, 0)

@@ -139,7 +139,7 @@ t.test('after every hostile client and no ready, the timeout fires on time', asy
   const ext = extensionOf(sb)
   const heldFromSpawn = ext.firstNextAt! - ext.spawnAt!
   t.ok(heldFromSpawn >= holdMs && heldFromSpawn < holdMs + 1500, `released ${Math.round(heldFromSpawn)} ms after spawn (WARMING_TIMEOUT=${holdMs})`)
-  matchList(t, outcomeLines(ext), [/init outcome=timeout held=\d+ms/])
+  matchList(t, outcomeLines(ext), [/init outcome=timeout by=timeout held=\d+ms/])
   t.equal(outcomeLines(ext).length, 1)
   await closeClean(t, sb)
 })

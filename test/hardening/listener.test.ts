@@ -6,7 +6,8 @@ import path from 'node:path'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { ReadinessListener, type ListenerOptions } from '../../extension-src/readiness-listener'
-import { isIncompleteKeyword, type Signal } from '../../protocol/signal-protocol'
+import type { Signal } from '../../protocol/signal-protocol'
+import { createGateTracker } from '../../extension-src/gates'
 import type { Logger } from '../../extension-src/logger'
 import { idleClient, talk, tempDir, waitUntil } from './helpers'
 
@@ -136,8 +137,20 @@ t.test('at release, an answered client that waits for EOF (like nc -U without -N
   t.ok(r.closedAfter < 150, `EOF ${r.closedAfter} ms after connecting, not after the 200 ms grace`)
 })
 
-t.test('isIncompleteKeyword: fragments of keywords wait, anything else is judged', (t) => {
-  for (const f of ['r', 'RE', ' rea', 'read', 'e', 'er', 'erro', 'Err ']) t.ok(isIncompleteKeyword(f), `${JSON.stringify(f)} waits`)
-  for (const f of ['', '  ', 'ready', 'error', 'rex', 'readyy', 'x', 'error:', 'e r']) t.notOk(isIncompleteKeyword(f), `${JSON.stringify(f)} is judged`)
-  t.end()
+t.test('a fragment without its newline waits for the rest, the end of the stream or the idle limit', async (t) => {
+  // No quiet rule for anything but the original bare ready: "error" then ": reason" keeps its reason.
+  const { socketPath, signals } = await listen(t, { quietMs: 50, idleTimeoutMs: 2000 })
+  const r = await talk(socketPath, ['error', ': db down\n'], { gapMs: 300, end: true })
+  t.equal(r.reply, 'ok\n', 'one answer')
+  t.same(signals.map((s) => s.signal), [{ kind: 'failed', reason: 'db down' }], 'the reason arrived whole')
+})
+
+t.test('with gates, a bare ready without newline is taken at the idle limit, not after the quiet gap', async (t) => {
+  const gates = createGateTracker(['db', 'cache'], () => 0)
+  const { socketPath, signals } = await listen(t, { quietMs: 50, idleTimeoutMs: 600, gates })
+  const started = Date.now()
+  const r = await talk(socketPath, ['ready'], { end: false, timeoutMs: 3000 })
+  t.equal(r.reply, 'ok\n', 'answered once the connection went idle')
+  t.same(signals.map((s) => s.signal), [{ kind: 'ready' }])
+  t.ok(signals[0].at - started >= 550, `taken ${signals[0].at - started} ms after connecting: at the 600 ms idle limit, not at 50 ms`)
 })

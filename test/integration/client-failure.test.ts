@@ -48,7 +48,7 @@ t.test('holdInitUntil rejecting with "base de données injoignable: " + 2000 é 
   t.equal(posted, expected, 'Lambda records the reason the function gave, cut by bytes')
   t.match(posted, /^base de données injoignable: é+…$/, 'cut on a character boundary and marked')
   t.equal(bytes(posted), MAX_REASON_BYTES - 1)
-  t.match(logLine, /ERROR init outcome=failed held=\d+ms: the function reported: base de données injoignable: é+…$/, 'the cut reason, marked, in the log')
+  t.match(logLine, /ERROR init outcome=failed by=error held=\d+ms: the function reported: base de données injoignable: é+…$/, 'the cut reason, marked, in the log')
   t.notMatch(logLine, UNSAFE, 'the log line is one readable line')
   t.ok(bytes(logLine) < 2 * 1024, `the log line is bounded (${bytes(logLine)} bytes)`)
   await expectNotWarm(t, sb)

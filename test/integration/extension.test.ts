@@ -22,7 +22,7 @@ t.test('without WARMING_TIMEOUT: no hold, no socket, and the freeze leaves the w
   await sb.shutdown('spindown')
   const ext = ours(sb.report())
   t.same(ext.registeredEvents, ['SHUTDOWN'])
-  t.same(outcomeLines(ext).map((l) => l.replace(/^.*(init outcome=\S+ held=\S+).*$/, '$1')), ['init outcome=no-hold held=0ms'])
+  t.same(outcomeLines(ext).map((l) => l.replace(/^.*(init outcome=.*)$/, '$1')), ['init outcome=no-hold by=none held=0ms: WARMING_TIMEOUT not set'])
   t.ok(init.heldMs < 1500, `extensions held Init only ${init.heldMs} ms after the runtime was ready`)
 })
 
@@ -41,7 +41,7 @@ t.test('WARMING_TIMEOUT set: Init is held until the function says ready; the fir
   await sb.shutdown('spindown')
   const ext = ours(sb.report())
   t.equal(outcomeLines(ext).length, 1, 'exactly one outcome line')
-  t.match(outcomeLines(ext)[0], /init outcome=ready held=\d+ms/)
+  t.match(outcomeLines(ext)[0], /init outcome=ready by=ready held=\d+ms/)
   t.equal(ext.exitCode, 0)
 })
 
@@ -52,7 +52,7 @@ t.test('no signal: the hold ends at WARMING_TIMEOUT after the extension started'
   const ext = ours(sb.report())
   const heldFromSpawn = ext.firstNextAt! - ext.spawnAt!
   t.ok(heldFromSpawn >= 1500 && heldFromSpawn < 4000, `first event/next ${Math.round(heldFromSpawn)} ms after spawn`)
-  matchList(t, outcomeLines(ext), [/init outcome=timeout held=1[5-9]\d\dms|init outcome=timeout held=[2-3]\d\d\dms/])
+  matchList(t, outcomeLines(ext), [/init outcome=timeout by=timeout held=1[5-9]\d\dms|init outcome=timeout by=timeout held=[2-3]\d\d\dms/])
   const state = (await sb.invoke({})).result as WarmupState
   t.equal(state.warm, false, 'warm-up (6 s) still unfinished: the timeout released Init')
 })
@@ -87,7 +87,7 @@ t.test('error: <reason> posts init/error and fails Init', async (t) => {
   t.equal(init.errorType, 'Extension.InitError', 'Lambda reports the extension init error (docs/lambda-lifecycle.md §8 row 13)')
   const ext = ours(report)
   t.equal(ext.exitCode, 1)
-  matchList(t, outcomeLines(ext), [/init outcome=failed held=\d+ms: the function reported: database unreachable/])
+  matchList(t, outcomeLines(ext), [/init outcome=failed by=error held=\d+ms: the function reported: database unreachable/])
 })
 
 t.test('SHUTDOWN: exits 0 well inside the 2 000 ms budget', async (t) => {

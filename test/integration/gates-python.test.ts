@@ -27,7 +27,7 @@ else {
     t.ok(state.db.doneAt < state.cache.doneAt, 'db finished first')
     t.ok(init.completedAt! >= state.cache.doneAt, 'Init completed after the cache gate, not at db')
     t.ok(init.completedAt! - state.loadedAt < 5000, `released ${Math.round(init.completedAt! - state.loadedAt)} ms after load, well before 8000`)
-    t.match(outcomeLines(ours(sb.report())), [/init outcome=ready held=\d+ms$/])
+    t.match(outcomeLines(ours(sb.report())), [/init outcome=ready by=gate:(db|cache) held=\d+ms$/])
   })
 
   t.test('a gate the operator did not configure is refused; the timeout names the pending one', async (t) => {
@@ -38,6 +38,6 @@ else {
     const state = (await sb.invoke({})).result as State
     t.equal(state.db.result, 'too-late', '"db" is not a configured gate')
     t.equal(state.cache.result, 'accepted')
-    t.match(outcomeLines(ours(sb.report())), [/init outcome=timeout held=\d+ms pending=secrets:/])
+    t.match(outcomeLines(ours(sb.report())), [/init outcome=timeout by=timeout held=\d+ms pending=secrets:/])
   })
 }

@@ -34,7 +34,7 @@ t.test('gates db,cache: ready db, then ready cache → released after the cache 
   const ext = ours(sb.report())
   const outcome = outcomeLines(ext)
   t.equal(outcome.length, 1)
-  t.match(outcome[0], /init outcome=ready held=\d+ms$/)
+  t.match(outcome[0], /init outcome=ready by=gate:cache held=\d+ms$/)
   const gateLines = extensionLines(ext).filter((l) => /DEBUG gate /.test(l))
   t.match(gateLines, [/gate db ready at \d+ms; waiting for cache/, /gate cache ready at \d+ms; all gates ready/], 'each gate logged at debug, in order')
   t.same(emfLines(ext), [], 'no metrics line without WAIT_FOR_INIT_METRICS')
@@ -49,7 +49,7 @@ t.test('gates db,cache with only ready db → held to the timeout; the outcome l
   t.ok(heldFromSpawn >= 2500 && heldFromSpawn < 6000, `first event/next ${Math.round(heldFromSpawn)} ms after spawn`)
   const outcome = outcomeLines(ext)
   t.equal(outcome.length, 1)
-  t.match(outcome[0], /WARN init outcome=timeout held=\d+ms pending=cache: gate\(s\) cache not ready within 2500 ms/)
+  t.match(outcome[0], /WARN init outcome=timeout by=timeout held=\d+ms pending=cache: gate\(s\) cache not ready within 2500 ms/)
   // libuv's loop clock has whole milliseconds: the timer may fire up to ~1 ms before performance.now()
   // reaches the deadline, and held= is rounded.
   t.ok(heldOf(outcome[0]) >= 2498, `held=${heldOf(outcome[0])}ms, the hold lasted the whole WARMING_TIMEOUT`)
@@ -57,7 +57,7 @@ t.test('gates db,cache with only ready db → held to the timeout; the outcome l
   t.equal(out.sent[0].reply, 'ok\n', 'ready db was accepted')
 })
 
-t.test('a bare ready releases every gate', async (t) => {
+t.test('a bare ready releases every gate, and the outcome line names the one it skipped', async (t) => {
   const sb = gatesSandbox(t, { WARMING_TIMEOUT: '8000', WAIT_FOR_INIT_GATES: 'db,cache', GATE_SIGNALS: 'ready db@200;ready@600' })
   const init = await sb.init()
   t.notOk(init.failed)
@@ -66,7 +66,7 @@ t.test('a bare ready releases every gate', async (t) => {
   t.equal(bare.reply, 'ok\n')
   t.ok(init.completedAt! >= bare.sentAt, 'released after the bare ready')
   t.ok(init.completedAt! - out.loadedAt < 5000, 'well before the timeout')
-  t.match(outcomeLines(ours(sb.report()))[0], /init outcome=ready/)
+  t.match(outcomeLines(ours(sb.report())), [/WARN init outcome=ready by=ready held=\d+ms skipped=cache: /])
 })
 
 t.test('an unknown gate is answered with an error and releases nothing', async (t) => {
@@ -75,7 +75,7 @@ t.test('an unknown gate is answered with an error and releases nothing', async (
   t.notOk(init.failed)
   const ext = ours(sb.report())
   t.ok(ext.firstNextAt! - ext.spawnAt! >= 2000, 'held to the timeout')
-  t.match(outcomeLines(ext)[0], /init outcome=timeout held=\d+ms pending=db,cache/)
+  t.match(outcomeLines(ext)[0], /init outcome=timeout by=timeout held=\d+ms pending=db,cache/)
   t.ok(extensionLines(ext).some((l) => /WARN readiness socket: "ready nope" names no configured gate \(db,cache\)/.test(l)), 'warned')
   const out = (await sb.invoke({})).result as GatesResult
   t.equal(out.sent[0].reply, 'error: unknown gate "nope"; configured gates: db,cache\n')

@@ -99,7 +99,7 @@ export async function runCycle(index: number, o: SoakOptions): Promise<CycleResu
     else {
       const outcomes = ext.logs.map((l) => l.text).filter((l) => /init outcome=/.test(l))
       outcomeLine = outcomes[0] ?? null
-      if (outcomes.length !== 1 || !/^\[wait-for-init\] INFO init outcome=ready held=\d+ms$/.test(outcomes[0])) {
+      if (outcomes.length !== 1 || !/^\[wait-for-init\] INFO init outcome=ready by=ready held=\d+ms$/.test(outcomes[0])) {
         problems.push(`outcome lines: ${JSON.stringify(outcomes)}`)
       }
       if (ext.exitCode !== 0) problems.push(`extension exit code ${ext.exitCode} signal ${ext.exitSignal}`)

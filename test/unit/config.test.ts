@@ -155,3 +155,60 @@ t.test('emulator with a bad AWS_LAMBDA_FUNCTION_TIMEOUT: named, ignored, the 9 s
   t.equal(r.problems[0].variable, 'AWS_LAMBDA_FUNCTION_TIMEOUT')
   t.match(r.problems[0].message, /AWS_LAMBDA_FUNCTION_TIMEOUT="3s"/)
 })
+
+/** The function timeout (s) an emulator warning advises, or null when it advises none. */
+const advisedSeconds = (message: string): number | null => Number(/a function timeout of (\d+) s or more/i.exec(message)?.[1] ?? NaN) || null
+
+t.test('emulator advice only names a function timeout that works: set it, and the hold it promises is what you get', async (t) => {
+  // Every edge: the emulator cap (timeouts 1-3 s), the unknown-type 9 000 ms cap, and the 900 s maximum.
+  for (const hold of [1000, 2000, 5000, 8999, 9000, 9001, 12_000, 20_000, 125_000, 599_000, 600_001, 900_000]) {
+    for (const timeoutS of [1, 2, 3, 6]) {
+      const r = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: String(timeoutS), WARMING_TIMEOUT: String(hold) })
+      const warning = r.problems.find((p) => /does not fit/.test(p.message))
+      if (!warning) continue // the hold fits this timeout
+      const seconds = advisedSeconds(warning.message)
+      t.ok(seconds !== null, `${hold} ms / ${timeoutS} s: some advice`)
+      t.ok(seconds! <= 900, `${hold} ms / ${timeoutS} s: ${seconds} s is a timeout Lambda allows`)
+      const promised = Math.min(hold, 9000)
+      t.notMatch(warning.message, hold > 9000 ? /holds the whole WARMING_TIMEOUT/ : /can be held/, `${hold} ms: the right promise`)
+      const followed = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: String(seconds), WARMING_TIMEOUT: String(hold) })
+      t.equal(followed.config.holdMs, promised, `${hold} ms with the advised ${seconds} s: holds ${promised} ms as promised`)
+    }
+  }
+})
+
+t.test('emulator advice at each edge, in words', async (t) => {
+  const over = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '3', WARMING_TIMEOUT: '20000' }).problems[0].message
+  t.match(over, /holding at most 2000 ms so the handler keeps 1000 ms\. Without an initialization type at most 9000 ms can be held, whatever the function timeout; a function timeout of 14 s or more holds those 9000 ms$/)
+  const max = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '3', WARMING_TIMEOUT: '900000' }).problems[0].message
+  t.match(max, /a function timeout of 14 s or more holds those 9000 ms$/, 'never 1 350 s')
+  const exact = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '3', WARMING_TIMEOUT: '9000' }).problems[0].message
+  t.match(exact, /A function timeout of 14 s or more holds the whole WARMING_TIMEOUT$/, '9 000 ms itself fits the cap')
+  const none = parseConfig({ ...base, AWS_LAMBDA_FUNCTION_TIMEOUT: '1', WARMING_TIMEOUT: '5000' })
+  t.match(none.problems[0].message, /not holding Init so the handler keeps 1000 ms\. A function timeout of 8 s or more holds the whole WARMING_TIMEOUT$/)
+  t.equal(none.config.noHoldReason, 'AWS_LAMBDA_FUNCTION_TIMEOUT leaves no time to hold')
+})
+
+t.test('gates with an invalid WARMING_TIMEOUT: the warning says invalid, not "not set"', async (t) => {
+  const invalid = parseConfig({ ...base, WAIT_FOR_INIT_GATES: 'db,cache', WARMING_TIMEOUT: 'abc' })
+  t.same(invalid.problems.map((p) => [p.level, p.variable]), [['error', 'WARMING_TIMEOUT'], ['warn', 'WAIT_FOR_INIT_GATES']])
+  t.equal(invalid.problems[1].message, 'WAIT_FOR_INIT_GATES is set but WARMING_TIMEOUT="abc" is invalid; not holding Init')
+  t.notMatch(invalid.problems.map((p) => p.message).join('\n'), /is not set|is not;/)
+  const unset = parseConfig({ ...base, WAIT_FOR_INIT_GATES: 'db' })
+  t.equal(unset.problems[0].message, 'WAIT_FOR_INIT_GATES is set but WARMING_TIMEOUT is not set; not holding Init')
+})
+
+t.test('every way of not holding has its reason for the outcome line', async (t) => {
+  const reason = (env: Record<string, string>) => parseConfig({ ...base, ...env }).config.noHoldReason
+  t.equal(reason({}), 'WARMING_TIMEOUT not set')
+  t.equal(reason({ WARMING_TIMEOUT: '  ' }), 'WARMING_TIMEOUT not set')
+  t.equal(reason({ WARMING_TIMEOUT: '5s' }), 'WARMING_TIMEOUT is invalid')
+  t.equal(reason({ WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: 'rel.sock' }), 'WAIT_FOR_INIT_SOCKET is invalid')
+  t.equal(reason({ WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_GATES: 'a b' }), 'WAIT_FOR_INIT_GATES is invalid')
+  t.equal(reason({ WARMING_TIMEOUT: '5000' }), undefined, 'holding: no reason')
+})
+
+t.test('WAIT_FOR_INIT_SOCKET by the protocol rule: trimmed, blank means the default', async (t) => {
+  t.equal(parseConfig({ ...base, WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: '   ' }).config.socketPath, DEFAULT_SOCKET_PATH)
+  t.equal(parseConfig({ ...base, WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: ' /tmp/x.sock\t' }).config.socketPath, '/tmp/x.sock')
+})

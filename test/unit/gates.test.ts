@@ -107,15 +107,22 @@ t.test('tracker: released when every gate is ready; a bare ready releases all', 
   t.equal(g.readyAt('cache'), 900)
   t.same(g.pending(), [])
 
-  const bare = createGateTracker(['db', 'cache'], () => 0)
+  t.same(g.skipped(), [], 'every gate reported: nothing skipped')
+
+  const bare = createGateTracker(['db', 'cache', 'secrets'], () => 0)
+  t.same(bare.admit('cache'), { kind: 'pending', pending: ['db', 'secrets'] })
   t.same(bare.admit(undefined), { kind: 'complete' })
   t.same(bare.pending(), [], 'a bare ready leaves nothing pending')
+  t.same(bare.skipped(), ['db', 'secrets'], 'but remembers what it skipped, in configuration order')
+  t.same(bare.admit(undefined), { kind: 'complete' })
+  t.same(bare.skipped(), ['db', 'secrets'], 'a second bare ready changes nothing')
 })
 
 t.test('tracker without configured gates: a named ready counts as a bare one', async (t) => {
   const g = createGateTracker([], () => 0)
   t.same(g.admit('db'), { kind: 'complete' })
   t.same(g.pending(), [])
+  t.same(g.skipped(), [], 'no gates, nothing skipped')
 })
 
 function gatedListener(t: Parameters<typeof shortTempDir>[0], gates: string[]) {
@@ -201,6 +208,7 @@ function gatedLifecycle(t: Parameters<typeof shortTempDir>[0], env: Record<strin
       return { cancel: () => clearTimeout(h) }
     },
     pendingGates: () => tracker.pending(),
+    skippedGates: () => tracker.skipped(),
     onOutcome: (r) => records.push(r),
   }
   const done = runLifecycle(d)
@@ -220,14 +228,16 @@ t.test('lifecycle: timeout with a gate pending names it in the outcome line and 
   run.stop()
   t.equal(await run.done, 0)
   const line = run.log.lines.find((l) => /^init outcome=/.test(l.message))
-  t.match(line?.message, /^init outcome=timeout held=\d+ms pending=cache: gate\(s\) cache not ready within 400 ms$/)
+  t.match(line?.message, /^init outcome=timeout by=timeout held=\d+ms pending=cache: gate\(s\) cache not ready within 400 ms$/)
   t.equal(run.records.length, 1, 'one record')
   t.same(run.records[0].pendingGates, ['cache'])
+  t.same(run.records[0].skippedGates, [])
   t.equal(run.records[0].outcome, 'timeout')
+  t.equal(run.records[0].by, 'timeout')
   t.equal(line?.message.match(/held=(\d+)ms/)?.[1], String(run.records[0].heldMs), 'line and record agree')
 })
 
-t.test('lifecycle: every gate ready releases with outcome=ready and nothing pending', async (t) => {
+t.test('lifecycle: every gate ready releases with outcome=ready, by the last gate, and nothing pending', async (t) => {
   const run = gatedLifecycle(t, { WARMING_TIMEOUT: '8000', WAIT_FOR_INIT_GATES: 'db,cache' })
   await waitForSocket(run.socketPath)
   await exchange(run.socketPath, ['ready cache\n'])
@@ -236,6 +246,42 @@ t.test('lifecycle: every gate ready releases with outcome=ready and nothing pend
   while (run.nextCalls() === 0) await new Promise((r) => setTimeout(r, 10))
   run.stop()
   t.equal(await run.done, 0)
-  t.match(run.records, [{ outcome: 'ready', pendingGates: [] }])
-  t.ok(run.records[0].heldMs < 8000)
+  t.equal(run.records.length, 1, 'exactly one record')
+  const [record] = run.records
+  t.same(record, { outcome: 'ready', by: 'gate:db', heldMs: record.heldMs, pendingGates: [], skippedGates: [], initType: 'unknown' }, 'the whole record, nothing extra')
+  t.ok(record.heldMs < 8000)
+  const line = run.log.lines.filter((l) => /^init outcome=/.test(l.message))
+  t.same(line.map((l) => [l.level, l.message]), [['INFO', `init outcome=ready by=gate:db held=${record.heldMs}ms`]])
+})
+
+t.test('lifecycle: a bare ready with gates configured releases, and the outcome names the skipped gates at WARN', async (t) => {
+  const run = gatedLifecycle(t, { WARMING_TIMEOUT: '8000', WAIT_FOR_INIT_GATES: 'db,cache,secrets' })
+  await waitForSocket(run.socketPath)
+  await exchange(run.socketPath, ['ready cache\n'])
+  await exchange(run.socketPath, ['ready\n'])
+  while (run.nextCalls() === 0) await new Promise((r) => setTimeout(r, 10))
+  run.stop()
+  t.equal(await run.done, 0)
+  t.equal(run.records.length, 1)
+  t.match(run.records[0], { outcome: 'ready', by: 'ready', pendingGates: [], skippedGates: ['db', 'secrets'] })
+  const lines = run.log.lines.filter((l) => /^init outcome=/.test(l.message))
+  t.equal(lines.length, 1)
+  t.equal(lines[0].level, 'WARN')
+  t.equal(lines[0].message, `init outcome=ready by=ready held=${run.records[0].heldMs}ms skipped=db,secrets: a bare "ready" released Init before gate(s) db,secrets`)
+  t.same(lines[0].fields, { outcome: 'ready', releasedBy: 'ready', heldMs: run.records[0].heldMs, skippedGates: ['db', 'secrets'] })
+})
+
+t.test('lifecycle without configured gates: a named ready releases, and the INFO outcome line names it as taken for a bare one', async (t) => {
+  const run = gatedLifecycle(t, { WARMING_TIMEOUT: '8000' })
+  await waitForSocket(run.socketPath)
+  t.equal(await exchange(run.socketPath, ['ready tracer\n']), 'ok\n')
+  while (run.nextCalls() === 0) await new Promise((r) => setTimeout(r, 10))
+  run.stop()
+  t.equal(await run.done, 0)
+  t.match(run.records, [{ outcome: 'ready', by: 'gate:tracer', gateTakenAsBare: true, skippedGates: [] }])
+  t.equal(run.records.length, 1)
+  const lines = run.log.lines.filter((l) => /^init outcome=/.test(l.message))
+  t.same(lines.map((l) => [l.level, l.message]), [
+    ['INFO', `init outcome=ready by=gate:tracer held=${run.records[0].heldMs}ms: taken as a bare ready because WAIT_FOR_INIT_GATES is not set`],
+  ])
 })

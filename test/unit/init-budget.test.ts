@@ -1,5 +1,5 @@
 import t from 'tap'
-import { emulatorCapFor, functionTimeoutSecondsFor, initBudgetFor, MIN_HANDLER_SHARE_MS } from '../../extension-src/init-budget'
+import { emulatorCapFor, functionTimeoutSecondsFor, initBudgetFor, MAX_FUNCTION_TIMEOUT_S, MIN_HANDLER_SHARE_MS } from '../../extension-src/init-budget'
 
 t.test('emulator cap: the handler keeps max(1 s, a third of the timeout)', async (t) => {
   t.same(emulatorCapFor(3000), { functionTimeoutMs: 3000, handlerShareMs: 1000, maxHoldMs: 2000 })
@@ -36,7 +36,19 @@ t.test('the advised function timeout is the smallest that lets the whole hold th
   t.equal(functionTimeoutSecondsFor(1000), 2)
   for (let hold = 1; hold <= 60_000; hold += 997) {
     const s = functionTimeoutSecondsFor(hold)
+    if (s === null) {
+      t.fail(`${hold} ms: no advice`)
+      continue
+    }
     if (emulatorCapFor(s * 1000).maxHoldMs < hold) t.fail(`${hold} ms: ${s} s is too short`)
     if (s > 1 && emulatorCapFor((s - 1) * 1000).maxHoldMs >= hold) t.fail(`${hold} ms: ${s - 1} s would do`)
   }
+})
+
+t.test('the advice never names a function timeout above Lambda\'s 900 s maximum', async (t) => {
+  t.equal(functionTimeoutSecondsFor(599_000), 899, 'the largest hold 900 s still lets through: 599 s + a third')
+  t.equal(functionTimeoutSecondsFor(600_000), 900)
+  t.equal(functionTimeoutSecondsFor(600_001), null, 'no timeout up to 900 s holds more')
+  t.equal(functionTimeoutSecondsFor(900_000), null, 'WARMING_TIMEOUT=900000: no advice, never 1 350 s')
+  t.equal(MAX_FUNCTION_TIMEOUT_S, 900)
 })

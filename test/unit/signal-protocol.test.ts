@@ -4,7 +4,7 @@
 import t from 'tap'
 import {
   DEFAULT_FAILURE_REASON, DEFAULT_SOCKET_PATH, encodeMessage, fitsMessageLimit, formatFailure, formatReady,
-  isAccepted, isIncompleteKeyword, MAX_MESSAGE_BYTES, MAX_REASON_BYTES, parseMessage, REPLY_ALREADY_FAILED,
+  isAccepted, isCompleteWithoutNewline, MESSAGE_END, MAX_MESSAGE_BYTES, MAX_REASON_BYTES, parseMessage, REPLY_ALREADY_FAILED,
   REPLY_ALREADY_RELEASED, REPLY_OK, REPLY_TOO_LONG, REPLY_UNKNOWN, safeReason, TRUNCATION_MARK, utf8Length,
 } from '../../protocol/signal-protocol'
 
@@ -47,9 +47,16 @@ t.test('garbage never releases', async (t) => {
   }
 })
 
-t.test('isIncompleteKeyword: only proper prefixes of a keyword', async (t) => {
-  for (const m of ['r', 'rea', 'READ', ' e', 'err', 'erro']) t.equal(isIncompleteKeyword(m), true, JSON.stringify(m))
-  for (const m of ['', ' ', 'ready', 'error', 'x', 'readyy', 'error:', 'rx']) t.equal(isIncompleteKeyword(m), false, JSON.stringify(m))
+t.test('isCompleteWithoutNewline: only the original protocol\'s bare ready, and only without gates', async (t) => {
+  for (const m of ['ready', 'READY', ' ready ', 'Ready\r', '\tready']) {
+    t.equal(isCompleteWithoutNewline(m, false), true, `${JSON.stringify(m)} without gates: taken after the quiet gap`)
+    t.equal(isCompleteWithoutNewline(m, true), false, `${JSON.stringify(m)} with gates: may be the start of ready <gate>`)
+  }
+  for (const m of ['', ' ', 'r', 'rea', 'ready db', 'ready ', 'error', 'error: db down', 'err', 'readyy', 'x']) {
+    t.equal(isCompleteWithoutNewline(m, false), m.trim().toLowerCase() === 'ready', `${JSON.stringify(m)} waits for its newline`)
+    t.equal(isCompleteWithoutNewline(m, true), false)
+  }
+  t.equal(encodeMessage('ready db').endsWith(MESSAGE_END), true, 'what the clients send ends every message')
 })
 
 t.test('isAccepted: only the ok reply', async (t) => {

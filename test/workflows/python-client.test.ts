@@ -1,5 +1,6 @@
 // The Python client: its own unit tests (client-python/tests) under every Python 3.9+ present,
-// and byte-for-byte agreement with the Node client's message formatting on many inputs.
+// byte-for-byte agreement with the Node client's message formatting on many inputs, and what
+// `import wait_for_init` loads (every Python cold start pays for it).
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -15,14 +16,46 @@ if (!python) {
   const pkg = buildPythonPackage(t)
   const env = { ...process.env, PYTHONPATH: pkg, PYTHONDONTWRITEBYTECODE: '1' }
 
-  t.test('client-python unit tests pass under each Python 3.9+ present', async (t) => {
+  t.test('client-python unit tests pass under each Python 3.9+ present, every one of them run', async (t) => {
+    const testsDir = path.join(ROOT, 'client-python', 'tests')
+    // Every `def test_…` in the test files: a discovery that finds fewer ran less than it claims.
+    const defined = fs.readdirSync(testsDir).filter((f) => /^test_.*\.py$/.test(f))
+      .reduce((n, f) => n + (fs.readFileSync(path.join(testsDir, f), 'utf8').match(/^    def test_\w+\(/gm) ?? []).length, 0)
+    t.ok(defined >= 20, `${defined} test methods defined`)
     const interpreters = [python, ...extraPythons()]
     for (const py of interpreters) {
-      const r = spawnSync(py, ['-m', 'unittest', 'discover', '-s', path.join(ROOT, 'client-python', 'tests')], { env, encoding: 'utf8', timeout: 120_000 })
+      const r = spawnSync(py, ['-m', 'unittest', 'discover', '-s', testsDir], { env, encoding: 'utf8', timeout: 120_000 })
       const version = spawnSync(py, ['--version'], { encoding: 'utf8' }).stdout.trim()
       t.equal(r.status, 0, `${version} (${py}): ${r.stderr.split('\n').slice(-4).join(' | ')}`)
-      t.match(r.stderr, /Ran (\d+) tests/)
+      const ran = Number(/Ran (\d+) tests?/.exec(r.stderr)?.[1] ?? -1)
+      t.equal(ran, defined, `${version}: ran ${ran} of the ${defined} tests defined`)
+      t.notMatch(r.stderr, /skipped=/, `${version}: nothing skipped`)
     }
+  })
+
+  t.test('import wait_for_init loads only its own small modules: no socket, json, logging, re, threading or asyncio', async (t) => {
+    // What a bare interpreter has loaded already is free; everything else the import adds is listed.
+    const script = 'import sys, json; before = set(sys.modules); import wait_for_init; print(json.dumps(sorted(set(sys.modules) - before)))'
+    for (const environment of [{}, { WARMING_TIMEOUT: '5000', WAIT_FOR_INIT_SOCKET: ' /tmp/x.sock ' }]) {
+      const r = spawnSync(python, ['-c', script], { env: { ...env, ...environment }, encoding: 'utf8' })
+      t.equal(r.status, 0, r.stderr)
+      t.same(JSON.parse(r.stdout), ['wait_for_init', 'wait_for_init._evidence', 'wait_for_init._protocol', 'wait_for_init._settings'],
+        `exactly these modules (${JSON.stringify(environment)})`)
+    }
+    // And the heavy ones load when they are needed, not before: a plain callable never needs asyncio.
+    const use = [
+      'import sys, wait_for_init as w',
+      'w.signal_ready(env={})',
+      'print("after signal_ready:", sorted(m for m in ("asyncio", "socket", "inspect", "concurrent.futures") if m in sys.modules))',
+      'f = w.hold_init_until(lambda: 1, env={}); f.result(5)',
+      'print("after a callable:", sorted(m for m in ("asyncio", "inspect") if m in sys.modules))',
+      'async def warm(): return 2',
+      'print(w.hold_init_until(warm(), env={}).result(5))',
+      'print("after a coroutine:", "asyncio" in sys.modules)',
+    ].join('\n')
+    const r = spawnSync(python, ['-c', use], { env, encoding: 'utf8', timeout: 30_000 })
+    t.equal(r.status, 0, r.stderr)
+    t.same(r.stdout.trim().split('\n'), ['after signal_ready: []', 'after a callable: []', '2', 'after a coroutine: True'])
   })
 
   t.test('Node formatFailure and Python format_failure write the same bytes', async (t) => {

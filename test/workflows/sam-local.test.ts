@@ -77,6 +77,10 @@ t.test('control: without the cap (timeout hidden from the extension) the same se
   const gen0 = r.extensions.find((e) => e.name === 'wait-for-init' && e.generation === 0)!
   t.equal(gen0.shutdownEventAt, null, 'no SHUTDOWN for the holding extension')
   t.ok(gen0.exitAt !== null, 'and it is gone')
+  // As with a SIGTERM to the emulator during a hold (docs/local-development.md): SHUTDOWN is only
+  // ever an answer to event/next, so the holding extension is killed at the reset deadline.
+  t.equal(gen0.exitSignal, 'SIGKILL', 'SIGKILLed, not a clean exit')
+  t.equal(gen0.exitCode, null)
 })
 
 t.test('sam local, failed Init: 502 with an empty body, and the next invoke runs a fresh Init', async (t) => {
