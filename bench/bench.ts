@@ -1,8 +1,9 @@
-// `make bench`: the built layer against two references in the local Lambda sandbox, N
+// `make bench`: the built layer against three references in the local Lambda sandbox, N
 // interleaved runs after a warm-up: the floor (the same job as a plain script run directly by
-// the stripped Node binary the SEA embeds) and the reference (the original sample's
-// architecture on the runtime's node). Prints medians / p90 / max and ours / floor, ours /
-// reference; writes JSON (--json-out) and compares with an earlier JSON (--against).
+// the stripped Node binary the SEA embeds), the minimal floor (that script registering before
+// anything else) and the reference (the original sample's architecture on the runtime's node).
+// Prints medians / p90 / max and ours / each of them; writes JSON (--json-out) and compares with
+// an earlier JSON (--against).
 //   npx tsx bench/bench.ts [--runs N] [--json-out FILE] [--against FILE] ...
 import fs from 'node:fs'
 import os from 'node:os'
@@ -18,9 +19,9 @@ import { collect } from './runner'
 import { openSandboxes } from './scenarios'
 import { prepareSubjects } from './subjects'
 
-export const SCHEMA = 'wait-for-init-bench/2'
-/** Earlier documents --against still reads (same metric fields, no floor). */
-const READABLE_SCHEMAS = [SCHEMA, 'wait-for-init-bench/1']
+export const SCHEMA = 'wait-for-init-bench/3'
+/** Earlier documents --against still reads (same metric fields; /2 has no minimal floor and no CPU rows, /1 no floor). */
+const READABLE_SCHEMAS = [SCHEMA, 'wait-for-init-bench/2', 'wait-for-init-bench/1']
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 
 async function main(): Promise<number> {
@@ -55,9 +56,10 @@ async function main(): Promise<number> {
   })
   log(`ours: ${path.relative(ROOT, o.layer) || '.'} (Node ${subjects.ourVersion.node}); floor: ${floorNode} ${subjects.floorExecArgv.join(' ')} (${subjects.floorNodeVersion}); reference: ${subjects.referenceInterpreter} (${subjects.referenceNodeVersion})`)
   for (const c of subjects.cache) log(`page cache of ${c.file}: ${mbText(c.residentBefore)} → ${mbText(c.residentAfter)} resident after sync + drop`)
-  log(`${o.warmup} warm-up + ${o.runs} runs × (hold, no hold, timeout) × 3 extensions${o.hostileClients ? `, then ${o.hostileRuns} hostile runs × 3` : ''}`)
+  const all = [subjects.ours, subjects.floor, subjects.minimal, subjects.reference]
+  log(`${o.warmup} warm-up + ${o.runs} runs × (hold, no hold, timeout) × ${all.length} extensions${o.hostileClients ? `, then ${o.hostileRuns} hostile runs × ${all.length}` : ''}`)
 
-  const c = await collect([subjects.ours, subjects.floor, subjects.reference], o, log)
+  const c = await collect(all, o, log)
 
   // Static figures: one value each. The floor and the reference are scripts; their node is the
   // runtime's (reference) or the same binary ours embeds (floor), which no layer of theirs pays for.
@@ -77,6 +79,7 @@ async function main(): Promise<number> {
     isolation: support,
     ours: { ...subjects.ourVersion, layer },
     floor: { node: floorNode, nodeVersion: subjects.floorNodeVersion, execArgv: subjects.floorExecArgv, bytes: subjects.binaryBytes.floor },
+    minimal: { node: floorNode, nodeVersion: subjects.floorNodeVersion, execArgv: subjects.floorExecArgv, bytes: subjects.binaryBytes.minimal },
     reference: { interpreter: subjects.referenceInterpreter, node: subjects.referenceNodeVersion, scriptBytes: subjects.binaryBytes.reference },
     pageCache: subjects.cache,
     metrics,
@@ -90,16 +93,18 @@ async function main(): Promise<number> {
 
   const out: string[] = []
   out.push(`wait-for-init bench — ${o.runs} runs (medians), ${doc.host.cpus} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${new Date(started).toISOString()}`)
-  out.push(`ours: SEA, Node ${subjects.ourVersion.node}${layer.nodeVersion ? '' : ' (no build manifest found)'}; floor: bench/floor run by ${path.basename(floorNode)} ${subjects.floorNodeVersion} ${subjects.floorExecArgv.join(' ')}; reference: the original sample's architecture, ${subjects.referenceNodeVersion} at ${subjects.referenceInterpreter}`)
+  out.push(`ours: SEA, Node ${subjects.ourVersion.node}${layer.nodeVersion ? '' : ' (no build manifest found)'}; floor: bench/floor run by ${path.basename(floorNode)} ${subjects.floorNodeVersion} ${subjects.floorExecArgv.join(' ')}; min: the same script registering first; reference: the original sample's architecture, ${subjects.referenceNodeVersion} at ${subjects.referenceInterpreter}`)
   out.push('')
   out.push(renderTable(metrics))
   out.push('')
   out.push('MB = 10^6 bytes. Timings from the sandbox\'s spawn of the extension; RSS read by the sandbox when Init completes.')
+  out.push('CPU: the extension\'s own CPU time (all threads, /proc/PID/task/*/schedstat) from its spawn until it registered / first called')
+  out.push('event/next (the release), read by the sandbox as the call arrives.')
   out.push('RssFile: each binary is a private copy whose page cache was synced and dropped before the warm-up run; measured runs find')
   out.push('the pages earlier runs of the same binary read still cached (as a warm host would), so RssFile counts the pages each')
   out.push('process mapped (with the kernel\'s fault-around), not disk reads. The first run after the drop is listed below.')
   out.push(`unzipped target: the embedded Node binary (${layer.nodeBaseBytes === null ? '?' : mbText(layer.nodeBaseBytes)}) + 1 MB.`)
-  for (const k of ['ours', 'floor', 'reference'] as const) {
+  for (const k of ['ours', 'floor', 'minimal', 'reference'] as const) {
     const w = c.warmup[k]
     if (w.rssMb?.[0] != null) out.push(`first run after the page-cache drop (not in the table), ${k}: VmRSS ${w.rssMb[0].toFixed(1)} MB, RssFile ${(w.fileMb?.[0] ?? NaN).toFixed(1)} MB`)
   }

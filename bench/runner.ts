@@ -1,5 +1,5 @@
 // Runs every scenario for every subject, interleaved (the order rotates each run: ours, floor,
-// reference; then floor, reference, ours; ...) so drift of a noisy machine hits all alike, and
+// minimal, reference; then floor, minimal, reference, ours; ...) so drift of a noisy machine hits all alike, and
 // collects samples per metric.
 import type { BenchOptions } from './args'
 import { runHold, runHostile, runNoHold, runTimeout, type Subject, type SubjectKey } from './scenarios'
@@ -27,7 +27,7 @@ export function rotate<T>(list: readonly T[], by: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)]
 }
 
-const empty = (): BySubject<Samples> => ({ ours: {}, floor: {}, reference: {} })
+const empty = (): BySubject<Samples> => ({ ours: {}, floor: {}, minimal: {}, reference: {} })
 
 export async function collect(subjects: readonly Subject[], o: BenchOptions, progress: (line: string) => void): Promise<Collected> {
   const c: Collected = { samples: empty(), warmup: empty(), failures: [], hostileDetails: [] }
@@ -53,6 +53,8 @@ export async function collect(subjects: readonly Subject[], o: BenchOptions, pro
       if (!hold) continue
       const s = into(subject)
       push(s, 'registerHoldMs', hold.registerMs)
+      push(s, 'cpuRegisterHoldMs', hold.cpuRegisterMs)
+      push(s, 'cpuHoldMs', hold.cpuMs)
       push(s, 'signalToNextMs', hold.signalToNextMs)
       push(s, 'rssMb', kbToMb(hold.rssKb))
       push(s, 'hwmMb', kbToMb(hold.hwmKb))
@@ -65,6 +67,7 @@ export async function collect(subjects: readonly Subject[], o: BenchOptions, pro
       if (!noHold) continue
       push(into(subject), 'registerNoHoldMs', noHold.registerMs)
       push(into(subject), 'firstNextNoHoldMs', noHold.firstNextMs)
+      push(into(subject), 'cpuNoHoldMs', noHold.cpuMs)
     }
     for (const subject of order) {
       const t = await attempt('timeout', subject, () => runTimeout(subject, o))

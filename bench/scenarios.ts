@@ -9,8 +9,8 @@ import { signalReady } from './signal'
 
 export const SOCKET = '/tmp/wait-for-init.sock'
 
-export type SubjectKey = 'ours' | 'floor' | 'reference'
-export const SUBJECT_KEYS: readonly SubjectKey[] = ['ours', 'floor', 'reference']
+export type SubjectKey = 'ours' | 'floor' | 'minimal' | 'reference'
+export const SUBJECT_KEYS: readonly SubjectKey[] = ['ours', 'floor', 'minimal', 'reference']
 
 /** An extension under test: its layer folder and the name it registers with. */
 export interface Subject {
@@ -22,9 +22,13 @@ export interface Subject {
   isolate: boolean
 }
 
-export interface NoHoldSample { registerMs: number; firstNextMs: number }
+/** CPU times are the extension's own (all threads), from its spawn (test/sandbox/proctree.ts cpuTimeMsOf). */
+export interface NoHoldSample { registerMs: number; firstNextMs: number; cpuMs: number | null }
 export interface HoldSample {
   registerMs: number
+  /** CPU used until register, and until the release (first event/next) */
+  cpuRegisterMs: number | null
+  cpuMs: number | null
   signalToNextMs: number
   rssKb: number | null
   hwmKb: number | null
@@ -74,7 +78,7 @@ export function runNoHold(subject: Subject): Promise<NoHoldSample> {
     if (init.failed) throw initFailure(sb, subject, 'Init failed without WARMING_TIMEOUT')
     const ext = extensionOf(sb, subject)
     const spawn = need(ext.spawnAt, 'spawn time')
-    return { registerMs: need(ext.registerAt, 'register') - spawn, firstNextMs: need(ext.firstNextAt, 'event/next') - spawn }
+    return { registerMs: need(ext.registerAt, 'register') - spawn, firstNextMs: need(ext.firstNextAt, 'event/next') - spawn, cpuMs: ext.cpuAtFirstNextMs }
   })
 }
 
@@ -101,6 +105,8 @@ export function runHold(subject: Subject, o: { signalAfterMs: number; invokes: n
     if (firstNext - spawn >= holdMs) throw new Error(`${subject.label}: Init was released by the timeout, not the signal`)
     return {
       registerMs: need(ext.registerAt, 'register') - spawn,
+      cpuRegisterMs: ext.cpuAtRegisterMs,
+      cpuMs: ext.cpuAtFirstNextMs,
       signalToNextMs: firstNext - signalAt,
       rssKb: ext.rssAfterInitKb, hwmKb: ext.vmHwmKb, anonKb: ext.rssAnonKb, fileKb: ext.rssFileKb,
       overheadMs,

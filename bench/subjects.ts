@@ -1,7 +1,8 @@
-// Prepares the three extensions the bench compares, each in a private layer folder under the
+// Prepares the four extensions the bench compares, each in a private layer folder under the
 // bench work dir: ours (a copy of the built SEA), the floor (bench/floor: the same job as a plain
-// script run directly by a copy of the stripped Node binary the SEA embeds) and the reference
-// (bench/reference, the original sample's architecture run by the runtime's node). Private copies
+// script run directly by a copy of the stripped Node binary the SEA embeds), the minimal floor
+// (the same script, registering before anything else) and the reference (bench/reference, the
+// original sample's architecture run by the runtime's node). Private copies
 // let the bench put each binary's page cache in a known clean state, whatever else on the machine
 // maps the originals.
 import { spawnSync } from 'node:child_process'
@@ -14,12 +15,15 @@ import type { Subject } from './scenarios'
 export const OUR_NAME = 'wait-for-init'
 export const REFERENCE_NAME = 'wait-for-init-reference'
 export const FLOOR_NAME = 'wait-for-init-floor'
+/** bench/floor's script under this name registers first (see the script's header). */
+export const MINIMAL_NAME = 'wait-for-init-minimal'
 /** Where the sandbox puts the runtime's node when it isolates (test/sandbox/isolation.ts). */
 export const RUNTIME_NODE = '/var/lang/bin/node'
 
 export interface PreparedSubjects {
   ours: Subject
   floor: Subject
+  minimal: Subject
   reference: Subject
   /** the floor's node (host path of the original, before the private copy) and its flags */
   floorNode: string
@@ -29,7 +33,7 @@ export interface PreparedSubjects {
   referenceInterpreter: string
   referenceNodeVersion: string
   ourVersion: { version?: string; node?: string; sea?: boolean }
-  binaryBytes: { ours: number; floor: number; reference: number }
+  binaryBytes: { ours: number; floor: number; minimal: number; reference: number }
   cache: DropResult[]
 }
 
@@ -64,6 +68,7 @@ export function prepareSubjects(o: SubjectOptions): PreparedSubjects {
 
   const ref = prepareReference(path.join(o.workDir, 'reference'), o)
   const floor = prepareFloor(path.join(o.workDir, 'floor'), { node: o.floorNode, execArgv: o.floorExecArgv, isolated: o.isolated })
+  const minimal = prepareFloor(path.join(o.workDir, 'minimal'), { node: o.floorNode, execArgv: o.floorExecArgv, isolated: o.isolated, name: MINIMAL_NAME })
 
   const versionRun = spawnSync(oursCopy, ['--version'], { encoding: 'utf8', timeout: 10_000, env: {} })
   let ourVersion = {}
@@ -74,10 +79,11 @@ export function prepareSubjects(o: SubjectOptions): PreparedSubjects {
   }
 
   // Drop the page cache of every binary once: the warm-up run then reads them back clean.
-  const cache = [oursCopy, floor.node, floor.script, ref.script, ref.nodeHost].map(syncAndDropCache)
+  const cache = [oursCopy, floor.node, floor.script, minimal.node, minimal.script, ref.script, ref.nodeHost].map(syncAndDropCache)
   return {
     ours: { key: 'ours', label: 'ours', layerDir: oursDir, extensionName: OUR_NAME, isolate: o.isolated },
     floor: floor.subject,
+    minimal: minimal.subject,
     reference: ref.subject,
     floorNode: o.floorNode,
     floorNodeVersion: nodeVersionOf(floor.node),
@@ -85,7 +91,12 @@ export function prepareSubjects(o: SubjectOptions): PreparedSubjects {
     referenceInterpreter: ref.interpreter,
     referenceNodeVersion: nodeVersionOf(ref.nodeHost),
     ourVersion,
-    binaryBytes: { ours: fs.statSync(oursCopy).size, floor: fs.statSync(floor.node).size + fs.statSync(floor.script).size, reference: ref.bytes },
+    binaryBytes: {
+      ours: fs.statSync(oursCopy).size,
+      floor: fs.statSync(floor.node).size + fs.statSync(floor.script).size,
+      minimal: fs.statSync(minimal.node).size + fs.statSync(minimal.script).size,
+      reference: ref.bytes,
+    },
     cache,
   }
 }
@@ -130,24 +141,27 @@ export interface PreparedFloor {
 }
 
 /**
- * The floor's layer: `wait-for-init-floor/node` (a copy of `node`) and `extensions/wait-for-init-floor`,
- * bench/floor's script behind `#!<node> [flag]`. Linux passes everything after the interpreter as
- * one argument, so at most one flag fits; the SEA's default has exactly one.
+ * The floor's layer: `<name>/node` (a copy of `node`) and `extensions/<name>`, bench/floor's script
+ * behind `#!<node> [flag]`; `name` is FLOOR_NAME (default) or MINIMAL_NAME. Linux passes
+ * everything after the interpreter as one argument, so at most one flag fits; the SEA's default
+ * has exactly one.
  */
-export function prepareFloor(dir: string, o: { node: string; execArgv: string[]; isolated: boolean }): PreparedFloor {
+export function prepareFloor(dir: string, o: { node: string; execArgv: string[]; isolated: boolean; name?: typeof FLOOR_NAME | typeof MINIMAL_NAME }): PreparedFloor {
+  const name = o.name ?? FLOOR_NAME
   if (!fs.existsSync(o.node)) throw new Error(`the floor's node ${o.node} is missing: run \`make layer\` (it fills the Node cache) or pass --floor-node`)
   if (o.execArgv.length > 1) throw new Error(`the floor can take at most one Node flag on its #! line; the SEA has ${JSON.stringify(o.execArgv)}`)
   fs.rmSync(dir, { recursive: true, force: true })
   fs.mkdirSync(path.join(dir, 'extensions'), { recursive: true })
-  fs.mkdirSync(path.join(dir, FLOOR_NAME))
-  const node = path.join(dir, FLOOR_NAME, 'node')
+  fs.mkdirSync(path.join(dir, name))
+  const node = path.join(dir, name, 'node')
   fs.copyFileSync(o.node, node)
   fs.chmodSync(node, 0o755)
   // As the extension sees it: /opt/... inside the namespace, the host copy without isolation.
-  const interpreter = o.isolated ? `/opt/${FLOOR_NAME}/node` : node
+  const interpreter = o.isolated ? `/opt/${name}/node` : node
   const shebang = `#!${interpreter}${o.execArgv.length ? ` ${o.execArgv[0]}` : ''}`
-  const script = path.join(dir, 'extensions', FLOOR_NAME)
+  const script = path.join(dir, 'extensions', name)
   fs.writeFileSync(script, `${shebang}\n${fs.readFileSync(FLOOR_SCRIPT, 'utf8')}`, { mode: 0o755 })
   fs.chmodSync(script, 0o755)
-  return { subject: { key: 'floor', label: 'floor', layerDir: dir, extensionName: FLOOR_NAME, isolate: o.isolated }, node, script }
+  const key = name === MINIMAL_NAME ? 'minimal' : 'floor'
+  return { subject: { key, label: key, layerDir: dir, extensionName: name, isolate: o.isolated }, node, script }
 }

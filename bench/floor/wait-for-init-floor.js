@@ -6,13 +6,17 @@
 // listen before register, register SHUTDOWN only, hold until `ready` / `error` / WARMING_TIMEOUT
 // counted from process start, event/next with no timeout, init/error then exit 1 on `error`,
 // only its own socket removed. Bare node:http, no validation beyond what the bench needs.
+//
+// Installed as `wait-for-init-minimal` it is the *minimal* floor: register first, before
+// anything else, and listen only after it (what a plain extension without the socket-first
+// guarantee does). Its start → register is the least any Node extension pays; ours / minimal is
+// what every feature before register costs, the listener included.
 'use strict'
 const http = require('node:http')
-const net = require('node:net')
-const fs = require('node:fs')
 const path = require('node:path')
 
 const NAME = path.basename(process.argv[1])
+const REGISTER_FIRST = NAME === 'wait-for-init-minimal'
 const [HOST, PORT] = (process.env.AWS_LAMBDA_RUNTIME_API || '').split(':')
 const SOCKET = process.env.WAIT_FOR_INIT_SOCKET || '/tmp/wait-for-init.sock'
 const HOLD_MS = /^[0-9]+$/.test(process.env.WARMING_TIMEOUT || '') ? Number(process.env.WARMING_TIMEOUT) : 0
@@ -39,6 +43,8 @@ function fail(what, err) {
 
 // Listener: bounded connections (1 KB per message, 2 s idle), first signal wins.
 function listen() {
+  const net = require('node:net')
+  const fs = require('node:fs')
   let onSignal = () => {}
   const signalled = new Promise((resolve) => (onSignal = resolve))
   const server = net.createServer((socket) => {
@@ -78,7 +84,7 @@ function listen() {
 }
 
 async function main() {
-  const hold = HOLD_MS > 0 ? await listen() : null
+  let hold = HOLD_MS > 0 && !REGISTER_FIRST ? await listen() : null
   let id
   try {
     const res = await request('POST', '/register', { 'Lambda-Extension-Name': NAME, 'Content-Type': 'application/json' }, JSON.stringify({ events: ['SHUTDOWN'] }))
@@ -88,6 +94,7 @@ async function main() {
     if (hold) hold.close()
     fail('register failed', err)
   }
+  if (HOLD_MS > 0 && REGISTER_FIRST) hold = await listen()
   let outcome = 'no-hold'
   if (hold) {
     let timer

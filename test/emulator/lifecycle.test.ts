@@ -39,6 +39,27 @@ t.test('launch order, runtime after every registration, Init gated by a SHUTDOWN
   t.ok(a.rssAfterInitKb! > 1000 && a.vmHwmKb! >= a.rssAfterInitKb!, 'RSS/VmHWM after Init recorded')
 })
 
+t.test('CPU time used by each extension up to register and up to its first event/next (all threads)', async (t) => {
+  // Busy loops that stop after 300 ms of the process's own CPU time (process.cpuUsage, so a
+  // loaded machine cannot shorten them), not sleeps: only CPU burnt by the process counts.
+  // 'idle' sleeps instead and must show far less CPU than 'busy'.
+  const burn = (ms: number) => `{ const from = process.cpuUsage(); while (process.cpuUsage(from).user < ${ms * 1000}) {} }`
+  const layer = writeLayer(t, {
+    busy: `${burn(300)}; const id = await register(['SHUTDOWN']); ${burn(300)}; await loop(id)`,
+    idle: `await sleep(300); const id = await register(['SHUTDOWN']); await sleep(300); await loop(id)`,
+  })
+  const sb = sandbox(t, { functionDir: writeFunction(t, echoHandler()), layers: [layer] })
+  t.equal((await sb.init()).failed, false)
+  await sb.shutdown()
+  const r = await closeAndCheck(t, sb)
+  const busy = ext(r, 'busy')
+  const idle = ext(r, 'idle')
+  t.ok(busy.cpuAtRegisterMs! >= 280, `busy: ${busy.cpuAtRegisterMs} ms of CPU at register (≥ its 300 ms loop)`)
+  t.ok(busy.cpuAtFirstNextMs! - busy.cpuAtRegisterMs! >= 280, `busy: ${busy.cpuAtFirstNextMs} ms at its first event/next (a second 300 ms loop after register)`)
+  t.ok(idle.cpuAtRegisterMs! > 0 && idle.cpuAtFirstNextMs! >= idle.cpuAtRegisterMs!, 'idle: CPU recorded, and it only grows')
+  t.ok(idle.cpuAtFirstNextMs! < busy.cpuAtRegisterMs! - 100, `idle used less CPU in all (${idle.cpuAtFirstNextMs} ms) than busy before register: sleeping is not counted`)
+})
+
 t.test('INVOKE extensions add per-invoke time, SHUTDOWN-only ones none (§9 21, 24, 25, 26)', async (t) => {
   const layer = writeLayer(t, {
     inv: `const id = await register(['INVOKE', 'SHUTDOWN']); await loop(id, async (ev) => { if (ev.eventType === 'INVOKE') await sleep(300) })`,

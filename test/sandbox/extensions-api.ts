@@ -4,6 +4,7 @@ import type { ApiContext } from './api-context'
 import { parseJson } from './api-context'
 import type { ApiRequest, Reply } from './api-server'
 import { now } from './clock'
+import { cpuTimeMsOf } from './proctree'
 import { ExtensionRecord, type QueuedEvent } from './records'
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -57,6 +58,7 @@ export function register(ctx: ApiContext, req: ApiRequest, reply: Reply): void {
   rec.events = [...new Set(events)]
   rec.state = 'Registered'
   rec.registerAt = now()
+  rec.cpuAtRegisterMs = rec.proc ? cpuTimeMsOf(rec.proc.pid) : null
   gen.byId.set(rec.id, rec)
   ctx.platformLog(`EXTENSION\tName: ${name}\tState: Registered\tEvents: [${rec.events.join(',')}]`)
   const resp: Record<string, string> = { functionName: ctx.meta.functionName, functionVersion: ctx.meta.functionVersion, handler: ctx.meta.handler }
@@ -83,6 +85,7 @@ export function next(ctx: ApiContext, rec: ExtensionRecord, reply: Reply): void 
   }
   if (rec.state === 'Registered') {
     rec.firstNextAt = now()
+    rec.cpuAtFirstNextMs = rec.proc ? cpuTimeMsOf(rec.proc.pid) : null
     ctx.platformLog(`EXTENSION\tName: ${rec.name}\tState: Ready\tEvents: [${rec.events.join(',')}]`)
   }
   rec.state = 'Ready'

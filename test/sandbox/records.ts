@@ -28,6 +28,9 @@ export class ExtensionRecord {
   shutdownEventAt: number | null = null
   shutdownStartAt: number | null = null
   memAfterInit: MemoryStats | null = null
+  /** CPU time the process had used when it registered / first called event/next (proctree.cpuTimeMsOf) */
+  cpuAtRegisterMs: number | null = null
+  cpuAtFirstNextMs: number | null = null
   launchError: string | null = null
   errorType: string | null = null
   logs: LogLine[] = []

@@ -18,6 +18,7 @@ export function buildReport(i: ReportInput): SandboxReport {
         name: e.name, generation: g.index, internal: e.internal, state: e.state, registeredEvents: [...e.events],
         pid: p?.pid ?? null, spawnAt: e.spawnAt, registerAt: e.registerAt, firstNextAt: e.firstNextAt,
         startupToRegisterMs: e.spawnAt !== null && e.registerAt !== null ? e.registerAt - e.spawnAt : null,
+        cpuAtRegisterMs: e.cpuAtRegisterMs, cpuAtFirstNextMs: e.cpuAtFirstNextMs,
         rssAfterInitKb: e.memAfterInit?.vmRssKb ?? null, vmHwmKb: e.memAfterInit?.vmHwmKb ?? null,
         rssAnonKb: e.memAfterInit?.rssAnonKb ?? null, rssFileKb: e.memAfterInit?.rssFileKb ?? null,
         launchError: e.launchError, errorType: e.errorType, shutdownEventAt: e.shutdownEventAt,

@@ -79,6 +79,9 @@ export interface ExtensionReport {
   registerAt: number | null
   firstNextAt: number | null
   startupToRegisterMs: number | null
+  /** CPU time (all threads) the extension had used when it registered / first called event/next */
+  cpuAtRegisterMs: number | null
+  cpuAtFirstNextMs: number | null
   rssAfterInitKb: number | null
   vmHwmKb: number | null
   rssAnonKb: number | null

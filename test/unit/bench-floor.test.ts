@@ -1,14 +1,15 @@
 // bench/floor: the floor extension the bench compares against really does wait-for-init's job in
 // the local sandbox, run directly by the node binary next to it (the process is node itself, not
 // a shell): registers for SHUTDOWN only, holds Init until the function's `ready`, answers `ok`,
-// removes its socket, exits 0 on SHUTDOWN; and fails the Init with init/error on `error`.
+// removes its socket, exits 0 on SHUTDOWN; and fails the Init with init/error on `error`. The
+// minimal floor (the same script under another name) registers before it listens.
 import t from 'tap'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { isolationSupport } from '../sandbox/isolation'
 import { runHold } from '../../bench/scenarios'
-import { prepareFloor, FLOOR_NAME } from '../../bench/subjects'
+import { prepareFloor, FLOOR_NAME, MINIMAL_NAME } from '../../bench/subjects'
 import { FUNCTION_DIR } from '../../bench/paths'
 import { Sandbox } from '../sandbox'
 import { WARMUP_FUNCTION } from '../integration/harness'
@@ -17,10 +18,10 @@ import { WARMUP_FUNCTION } from '../integration/harness'
 const cached = path.join(os.homedir(), '.cache', 'wait-for-init', 'node-v24.21.0-linux-x64', 'node.stripped')
 const NODE = fs.existsSync(cached) ? cached : process.execPath
 
-function floorLayer(t: { teardown(fn: () => void): void }) {
+function floorLayer(t: { teardown(fn: () => void): void }, name: typeof FLOOR_NAME | typeof MINIMAL_NAME = FLOOR_NAME) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-floor-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
-  return prepareFloor(path.join(dir, 'floor'), { node: NODE, execArgv: ['--max-semi-space-size=1'], isolated: isolationSupport().ok })
+  return prepareFloor(path.join(dir, 'floor'), { node: NODE, execArgv: ['--max-semi-space-size=1'], isolated: isolationSupport().ok, name })
 }
 
 t.test('the floor holds until ready, is node itself, and exits 0 on SHUTDOWN', async (t) => {
@@ -52,6 +53,35 @@ t.test('the floor reports `error` with init/error and fails the Init', async (t)
   const init = await sb.init()
   t.ok(init.failed, 'Init failed')
   t.equal(sb.report().errors.length, 1, 'init/error posted once')
+})
+
+t.test('the floor listens before register; the minimal floor registers first, then holds until ready', async (t) => {
+  const REGISTER_DELAY_MS = 700
+  for (const name of [FLOOR_NAME, MINIMAL_NAME] as const) {
+    const floor = floorLayer(t, name)
+    t.equal(floor.subject.key, name === FLOOR_NAME ? 'floor' : 'minimal')
+    const sb = new Sandbox({ functionDir: FUNCTION_DIR, layers: [floor.subject.layerDir], env: { WARMING_TIMEOUT: '5000', BENCH_SIGNAL_AFTER_MS: '100' }, isolate: floor.subject.isolate })
+    t.teardown(() => sb.close())
+    // Register is answered late, so "socket before register" and "socket after register" are
+    // hundreds of ms apart; the socket's first appearance is polled meanwhile.
+    sb.faults.add({ api: 'extension/register', action: { delayMs: REGISTER_DELAY_MS } })
+    let socketAt: number | null = null
+    const poll = setInterval(() => {
+      try {
+        if (socketAt === null && fs.existsSync(sb.hostPath('/tmp/wait-for-init.sock'))) socketAt = performance.timeOrigin + performance.now()
+      } catch { /* not started yet */ }
+    }, 5)
+    const init = await sb.init()
+    clearInterval(poll)
+    t.notOk(init.failed, `${name}: Init succeeded`)
+    const registerArrived = sb.report().faultHits.find((h) => h.api === 'extension/register')!.at
+    t.ok(socketAt !== null, `${name}: the socket was seen`)
+    if (name === FLOOR_NAME) t.ok(socketAt! < registerArrived, `${name}: socket before register`)
+    else t.ok(socketAt! >= registerArrived + REGISTER_DELAY_MS - 50, `${name}: socket only after register was answered (${Math.round(socketAt! - registerArrived)} ms after it arrived)`)
+    const ext = sb.report().extensions.find((e) => e.name === name)!
+    t.ok(ext.firstNextAt! - ext.spawnAt! < 5000, `${name}: released by the signal, not the timeout`)
+    t.match((await sb.invoke({})).result, { reply: 'ok\n' }, `${name}: the function was answered ok`)
+  }
 })
 
 t.test('more than one flag cannot ride on a #! line: a clear error', async (t) => {
