@@ -1,4 +1,4 @@
-import path from 'node:path'
+import { basename } from 'node:path'
 
 /**
  * The name to register under: Lambda matches `Lambda-Extension-Name` against the file name in
@@ -6,7 +6,7 @@ import path from 'node:path'
  * Inside the SEA that file is process.execPath; run as a script (`node bundle.js`) it is argv[1].
  */
 export function extensionNameFrom(execPath: string, argv: readonly string[], isSea: boolean): string {
-  if (isSea) return path.basename(execPath)
+  if (isSea) return basename(execPath)
   const script = argv[1] ?? execPath
-  return path.basename(script).replace(/\.(c|m)?js$/, '')
+  return basename(script).replace(/\.(c|m)?js$/, '')
 }

@@ -17,7 +17,10 @@ import { outcomeLine } from './outcome-line'
 
 /** The part of ReadinessListener the lifecycle needs. */
 export interface Listener {
+  /** Binds before it returns when nothing is at the path (see ReadinessListener.start). */
   start(): Promise<void>
+  /** Whether the socket is bound and listening. */
+  readonly bound: boolean
   close(): void
   markReleased(): void
 }
@@ -37,9 +40,9 @@ export interface LifecycleDeps {
   pendingGates?: () => string[]
   /** Named gates a bare `ready` released Init without; that outcome names them. */
   skippedGates?: () => string[]
-  /** Called once the register request is on its way: checks that need not delay the runtime's
-   *  start (it waits for every registration, §5.3 step 3) run here, overlapping the round trip. */
-  afterRegisterSent?: () => void
+  /** Called once registered: advice that changes nothing about this Init runs here, never
+   *  before the register request, whose bytes every cold start waits for (§5.3 step 3). */
+  onRegistered?: () => void
   /** Called once per Init with the outcome record, right after the outcome line (metrics.ts). */
   onOutcome?: (init: InitOutcome) => void
 }
@@ -72,14 +75,19 @@ async function phases(deps: LifecycleDeps, readiness: Readiness): Promise<number
   const { config, log } = deps
 
   // 1. Listen before register, so the function can never look for a socket that is not there yet
-  //    (the runtime starts only once every extension has registered, §5.3 step 3).
-  const hold = config.holdMs === null ? null : await readiness.open()
+  //    (the runtime starts only once every extension has registered, §5.3 step 3). open() binds
+  //    before it returns unless a file was already at the path, which must be probed first: only
+  //    then is there anything to wait for before register.
+  const opening = config.holdMs === null ? null : readiness.open()
+  if (opening && !readiness.bound) await opening
 
-  // 2. Register at once: the runtime waits for every extension's registration.
+  // 2. Register at once, in the same tick as the bind: the runtime waits for every extension's
+  //    registration, and the register bytes leave a tick later at the earliest, after the bind.
   let extension: RegisteredExtension
+  let hold: Hold | null
   try {
     const registering = deps.api.register(deps.extensionName, SUBSCRIBED_EVENTS)
-    deps.afterRegisterSent?.()
+    hold = await opening
     extension = await registering
   } catch (err) {
     log.error(`could not register with the Extensions API: ${(err as Error).message}`)
@@ -87,6 +95,7 @@ async function phases(deps: LifecycleDeps, readiness: Readiness): Promise<number
     return 1
   }
   log.debug(`registered as ${deps.extensionName} for ${SUBSCRIBED_EVENTS.join(',')}`)
+  deps.onRegistered?.()
 
   // 3. Hold: Init cannot end before our first event/next (§5.3 step 7).
   const init = await holdInit(deps, hold)
@@ -120,6 +129,11 @@ class Readiness {
   private listener: Listener | undefined
 
   constructor(private readonly deps: LifecycleDeps) {}
+
+  /** Whether the socket is bound (open() binds synchronously when nothing is at the path). */
+  get bound(): boolean {
+    return this.listener?.bound ?? false
+  }
 
   /** Listens; null (and one error line) when the socket cannot be used: then Init is not held. */
   async open(): Promise<Hold | null> {

@@ -2,11 +2,10 @@
 // Lambda starts it with no arguments (docs/lambda-lifecycle.md §2.2 step 4); `--version` is for
 // build checks.
 
-import http from 'node:http'
-import fetch from 'node-fetch'
 import { parseConfig } from './config'
-import { ExtensionsApi, type FetchLike } from './extensions-api'
+import { ExtensionsApi } from './extensions-api'
 import { extensionNameFrom } from './extension-name'
+import { createHttpTransport } from './http-transport'
 import { createGateTracker } from './gates'
 import { createMetricsWriter, filteredMetricsWarning } from './metrics'
 import { runLifecycle } from './lifecycle'
@@ -16,8 +15,11 @@ import { DEBUG_MODULES_VARIABLE, printLoadedBuiltins } from './debug-modules'
 import { findUnknownSettings, unknownSettingMessage } from './settings'
 
 declare const WAIT_FOR_INIT_VERSION: string // injected by the bundler
+/** true in the bundle that build-scripts/bundle.ts makes for the SEA: `node:sea` need not be loaded to ask. */
+declare const WAIT_FOR_INIT_SEA: boolean
 
 function isSea(): boolean {
+  if (typeof WAIT_FOR_INIT_SEA === 'boolean') return WAIT_FOR_INIT_SEA
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('node:sea') as { isSea(): boolean }).isSea()
@@ -44,10 +46,6 @@ function main(): void {
     process.exit(1)
   }
 
-  // One transport for every call, register included: node-fetch over node:http, one connection
-  // per call (no keep-alive pool), no timeout (see extensions-api.ts).
-  const agent = new http.Agent({ keepAlive: false })
-  const httpFetch: FetchLike = (url, init) => fetch(url, { ...init, agent })
 
   const exit = (code: number) => {
     if (process.env[DEBUG_MODULES_VARIABLE] === '1') printLoadedBuiltins()
@@ -64,7 +62,7 @@ function main(): void {
   runLifecycle({
     config,
     extensionName: extensionNameFrom(process.execPath, process.argv, isSea()),
-    api: new ExtensionsApi(config.runtimeApi, httpFetch),
+    api: new ExtensionsApi(config.runtimeApi, createHttpTransport()),
     log,
     createListener: (onSignal) => new ReadinessListener({ path: config.socketPath, log, onSignal, gates }),
     elapsedMs: () => performance.now(),
@@ -74,9 +72,9 @@ function main(): void {
     },
     pendingGates: () => gates.pending(),
     skippedGates: () => gates.skipped(),
-    // Advice that changes nothing about this Init: reported while register is on its way, so the
-    // runtime's start (which waits for every registration) never pays for it.
-    afterRegisterSent: () => {
+    // Advice that changes nothing about this Init: reported once registered, so the register
+    // request, which the runtime's start waits for, never waits for it.
+    onRegistered: () => {
       for (const unknown of findUnknownSettings(process.env)) log.warn(unknownSettingMessage(unknown), { variable: unknown.variable })
       const filtered = filteredMetricsWarning(config.metrics, settings)
       if (filtered) log[filtered.level](filtered.message, { variable: 'WAIT_FOR_INIT_METRICS' })

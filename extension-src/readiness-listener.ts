@@ -6,8 +6,8 @@
 // block the release or grow memory; the listener itself is owner-only (the function and the
 // extension run as the same user in Lambda).
 
-import net from 'node:net'
-import fs from 'node:fs'
+import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import { existsSync, lstatSync, unlinkSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
 import { Logger, sanitizeForLog } from './logger'
 import type { GateTracker } from './gates'
@@ -53,9 +53,9 @@ export class ListenerPathError extends Error {
 }
 
 export class ReadinessListener {
-  private server: net.Server | undefined
-  private readonly sockets = new Set<net.Socket>()
-  private readonly answered = new WeakSet<net.Socket>()
+  private server: Server | undefined
+  private readonly sockets = new Set<Socket>()
+  private readonly answered = new WeakSet<Socket>()
   private settled: Signal | undefined
   private closed = false
   private listening = false
@@ -64,35 +64,43 @@ export class ReadinessListener {
 
   constructor(private readonly options: ListenerOptions) {}
 
-  /** Prepares the path and listens. Rejects with ListenerPathError on any path problem. */
+  /**
+   * Prepares the path and listens. When nothing is at the path (every first Init), the socket is
+   * bound before this returns: Node's listen() on a path binds and listens inside the call (only
+   * its 'listening' or 'error' event comes a tick later), so the caller can send register in the
+   * same tick and know the socket exists before the register bytes leave. A file already at the
+   * path is probed first, asynchronously (removeStaleSocket). Rejects with ListenerPathError on
+   * any path problem.
+   */
   async start(): Promise<void> {
     const { path } = this.options
-    if (await removeStaleSocket(path)) this.options.log.info(`replaced a stale socket at ${path} (left by an earlier Init)`)
+    const existing = inspectPath(path)
+    if (existing) {
+      await removeStaleSocket(path)
+      this.options.log.info(`replaced a stale socket at ${path} (left by an earlier Init)`)
+    }
     // No server.maxConnections: at the cap Node drops the *new* connection, so a crowd of idle
     // clients would lock a `ready` out until they time out; handle() evicts the oldest instead.
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.handle(socket))
-    this.server = server
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.handle(socket))
+    // Bind errors arrive one tick after listen(); caught here so they can never crash the process.
+    const failed = new Promise<NodeJS.ErrnoException>((resolve) => server.once('error', resolve))
     // umask, not chmod after listen: no window in which the socket exists with wider permissions.
     const previousMask = process.umask(0o177)
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(path, () => {
-          server.off('error', reject)
-          resolve()
-        })
-      })
-    } catch (err) {
-      this.server = undefined
-      const e = err as NodeJS.ErrnoException
-      const why = e.code ? `${e.code}${LISTEN_ERRORS[e.code] ? ` (${LISTEN_ERRORS[e.code]})` : ''}` : e.message
-      throw new ListenerPathError(`cannot listen on ${path}: ${why}`)
+      server.listen(path)
     } finally {
       process.umask(previousMask)
     }
+    if (!server.listening) throw new ListenerPathError(`cannot listen on ${path}: ${listenFailure(path, await failed)}`)
+    this.server = server
     this.listening = true
     // Errors after listening (e.g. EMFILE on accept) must never crash the extension.
     server.on('error', (err) => this.options.log.warn(`readiness socket error: ${(err as NodeJS.ErrnoException).code ?? err.message}`))
+  }
+
+  /** Whether the socket is bound and listening (start() got that far). */
+  get bound(): boolean {
+    return this.listening
   }
 
   /** Marks the outcome so late messages get a definite answer, then stops listening. */
@@ -106,7 +114,7 @@ export class ReadinessListener {
     // Only our own socket: after a failed start() the path may be another process's live socket.
     if (this.listening) {
       try {
-        fs.unlinkSync(this.options.path)
+        unlinkSync(this.options.path)
       } catch {
         /* already gone */
       }
@@ -121,10 +129,10 @@ export class ReadinessListener {
     }
   }
 
-  private handle(socket: net.Socket): void {
+  private handle(socket: Socket): void {
     if (this.sockets.size >= (this.options.maxConnections ?? 64)) {
       // Set iteration is insertion order: the first entry is the oldest connection.
-      const oldest = this.sockets.values().next().value as net.Socket
+      const oldest = this.sockets.values().next().value as Socket
       this.sockets.delete(oldest)
       oldest.destroy()
     }
@@ -237,26 +245,32 @@ export class ReadinessListener {
   }
 }
 
-/** A stale socket from an earlier Init is replaced (/tmp survives resets, docs/lambda-lifecycle.md §5.5 step 6);
- *  anything else at the path is the user's file and is never touched. Returns true when a stale
- *  socket was removed. Costs nothing on the normal path (nothing at the path: one lstat). */
-async function removeStaleSocket(path: string): Promise<boolean> {
-  let stat: fs.Stats
+/** What is at the path, or undefined when nothing is (the usual case: one lstat, no exception
+ *  built). Anything that is not a socket is the user's file and is never touched. */
+function inspectPath(path: string): Stats | undefined {
+  let stat: Stats | undefined
   try {
-    stat = fs.lstatSync(path)
+    stat = lstatSync(path, { throwIfNoEntry: false })
   } catch (err) {
-    const e = err as NodeJS.ErrnoException
-    if (e.code === 'ENOENT') {
-      // listen() would report a missing directory as EACCES; say what is really wrong.
-      if (!fs.existsSync(dirname(path))) throw new ListenerPathError(`cannot listen on ${path}: the directory ${dirname(path)} does not exist`)
-      return false
-    }
-    throw new ListenerPathError(`cannot inspect ${path}: ${e.code ?? e.message}`)
+    throw new ListenerPathError(`cannot inspect ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  if (!stat.isSocket()) {
+  if (stat && !stat.isSocket()) {
     const kind = stat.isDirectory() ? 'a directory' : stat.isFile() ? 'a regular file' : stat.isSymbolicLink() ? 'a symbolic link' : 'not a socket'
     throw new ListenerPathError(`${path} is ${kind}, not a socket; refusing to replace it`)
   }
+  return stat
+}
+
+/** listen()'s error in plain words. A missing directory comes back as EACCES or ENOENT; it is
+ *  looked for only now, so the path's directory costs nothing when all is well. */
+function listenFailure(path: string, e: NodeJS.ErrnoException): string {
+  if ((e.code === 'EACCES' || e.code === 'ENOENT') && !existsSync(dirname(path))) return `the directory ${dirname(path)} does not exist`
+  return e.code ? `${e.code}${LISTEN_ERRORS[e.code] ? ` (${LISTEN_ERRORS[e.code]})` : ''}` : e.message
+}
+
+/** A socket left at the path is replaced when it is stale: from an earlier Init (/tmp survives
+ *  resets, docs/lambda-lifecycle.md §5.5 step 6). */
+async function removeStaleSocket(path: string): Promise<void> {
   // Only a dead socket is stale. A live one belongs to another process (e.g. a second copy of
   // this extension in another layer): stealing it would leave that process waiting for a
   // `ready` that now comes to us, holding Init until its timeout.
@@ -264,17 +278,16 @@ async function removeStaleSocket(path: string): Promise<boolean> {
     throw new ListenerPathError(`another process is listening on ${path} (a second copy of this extension?); not replacing it`)
   }
   try {
-    fs.unlinkSync(path)
+    unlinkSync(path)
   } catch (err) {
     throw new ListenerPathError(`cannot remove the stale socket ${path}: ${(err as NodeJS.ErrnoException).code}`)
   }
-  return true
 }
 
 /** connect() to a dead Unix socket fails at once with ECONNREFUSED; anything else means a listener. */
 function socketIsLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const probe = net.createConnection(path)
+    const probe = createConnection(path)
     const done = (live: boolean) => {
       probe.destroy()
       resolve(live)

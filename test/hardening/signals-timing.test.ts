@@ -108,7 +108,7 @@ function racingLifecycle(t: { teardown(fn: () => void): void }) {
   let shutdown: (e: LambdaEvent) => void = () => {}
   const shutdownEvent = new Promise<LambdaEvent>((r) => (shutdown = r))
   let released = false
-  const listener: Listener = { start: async () => {}, close: () => void calls.push('close'), markReleased: () => void (released = true) }
+  const listener: Listener = { start: async () => {}, bound: true, close: () => void calls.push('close'), markReleased: () => void (released = true) }
   const deps: LifecycleDeps = {
     config,
     extensionName: 'wait-for-init',

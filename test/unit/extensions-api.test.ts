@@ -1,10 +1,10 @@
 import t from 'tap'
-import http from 'node:http'
-import fetch from 'node-fetch'
 import { ExtensionsApi, ExtensionsApiError, FetchLike } from '../../extension-src/extensions-api'
+import { createHttpTransport } from '../../extension-src/http-transport'
 import { httpServer } from './helpers'
 
-const realFetch: FetchLike = (url, init) => fetch(url, { ...init, agent: new http.Agent({ keepAlive: false }) })
+/** The transport main.ts gives the extension (node-fetch), not a copy of it. */
+const realFetch: FetchLike = createHttpTransport()
 
 const server = httpServer
 
@@ -103,4 +103,33 @@ t.test('event/next with a body that is not JSON is an error naming it', async (t
   })
   const registered = await new ExtensionsApi(addr, realFetch).register('w', ['SHUTDOWN'])
   await t.rejects(registered.nextEvent(), { name: 'ExtensionsApiError', message: /event\/next answered with a body that is not JSON: "not json"/ })
+})
+
+t.test('the transport: node-fetch asks for no compression, keeps no connection, and reads any body whole', async (t) => {
+  const headers: Record<string, string | string[] | undefined>[] = []
+  // 3 000 characters of 2-3 UTF-8 bytes each, written in 7-byte pieces: most characters are
+  // split across chunks, which only a decoder over the whole body gets right.
+  const text = 'é€ '.repeat(1000)
+  const bytes = Buffer.from(text, 'utf8')
+  const addr = await server(t, (req, res) => {
+    headers.push(req.headers)
+    req.resume()
+    req.on('end', async () => {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Test': 'yes' })
+      for (let i = 0; i < bytes.length; i += 7) {
+        res.write(bytes.subarray(i, i + 7))
+        if (i % 700 === 0) await new Promise((r) => setImmediate(r))
+      }
+      res.end()
+    })
+  })
+  const transport = createHttpTransport()
+  const res = await transport(`http://${addr}/x`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"a":1}' })
+  t.equal(res.status, 404, 'any status is handed over, not thrown')
+  t.equal(res.headers.get('x-test'), 'yes')
+  t.equal(await res.text(), text, 'the body, whole and decoded once')
+  t.equal(headers[0]['accept-encoding'], undefined, 'no Accept-Encoding: the Extensions API never compresses')
+  t.equal(headers[0].connection, 'close', 'one connection per call')
+  const empty = await server(t, (_req, res) => res.end())
+  t.equal(await (await transport(`http://${empty}/`, { method: 'GET', headers: {} })).text(), '', 'an empty body is the empty string')
 })

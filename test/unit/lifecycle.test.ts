@@ -1,4 +1,5 @@
 import t from 'tap'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -103,22 +104,61 @@ t.test('holding: listen before register, release on ready, socket removed', asyn
   t.equal(o[0].fields?.outcome, 'ready')
 })
 
-t.test('advice that changes nothing about this Init runs once register is on its way, never before it', async (t) => {
+t.test('advice that changes nothing about this Init runs once registered, never before register', async (t) => {
   const { d, fake, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
-  d.afterRegisterSent = () => fake.calls.push('advice')
+  d.onRegistered = () => fake.calls.push('advice')
   const run = runLifecycle(d)
   await new Promise((r) => setTimeout(r, 50))
-  t.same(fake.calls, ['listen', 'register:wait-for-init:SHUTDOWN', 'advice'], 'listen, register sent, then the advice')
+  t.same(fake.calls, ['listen', 'register:wait-for-init:SHUTDOWN', 'advice'], 'listen, register, then the advice')
   t.equal(await exchange(socketPath, ['ready\n']), 'ok\n')
   fake.shutdown()
   t.equal(await run, 0)
   t.same(fake.calls, ['listen', 'register:wait-for-init:SHUTDOWN', 'advice', 'next'], 'once')
   const { d: d2, fake: fake2 } = deps(t, {})
-  d2.afterRegisterSent = () => fake2.calls.push('advice')
+  d2.onRegistered = () => fake2.calls.push('advice')
   const run2 = runLifecycle(d2)
   fake2.shutdown()
   t.equal(await run2, 0)
   t.same(fake2.calls, ['register:wait-for-init:SHUTDOWN', 'advice', 'next'], 'without a hold too')
+})
+
+t.test('holding: the socket is bound before register is called, in the same tick (no wait for "listening")', async (t) => {
+  const { d, fake, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
+  const seen: { socket: boolean; sameTick: boolean }[] = []
+  const register = fake.api.register.bind(fake.api)
+  d.api = {
+    register: (name, events) => {
+      seen.push({ socket: fs.lstatSync(socketPath, { throwIfNoEntry: false })?.isSocket() ?? false, sameTick: !tickPassed })
+      return register(name, events)
+    },
+  }
+  let tickPassed = false
+  process.nextTick(() => (tickPassed = true)) // queued before the run: it fires before any awaited 'listening' event
+  const run = runLifecycle(d)
+  t.same(seen, [{ socket: true, sameTick: true }], 'register was called synchronously, with the socket already bound')
+  t.equal(await exchange(socketPath, ['ready\n']), 'ok\n')
+  fake.shutdown()
+  t.equal(await run, 0)
+})
+
+t.test('holding: a socket left at the path is probed and replaced before register is called', async (t) => {
+  const { d, fake, socketPath } = deps(t, { WARMING_TIMEOUT: '5000' })
+  spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`], { stdio: 'ignore' })
+  t.ok(fs.lstatSync(socketPath).isSocket(), 'a dead socket from an earlier Init')
+  const seen: boolean[] = []
+  const register = fake.api.register.bind(fake.api)
+  d.api = {
+    register: async (name, events) => {
+      // The dead file would be here too: what proves the bind is that the socket answers.
+      seen.push(await exchange(socketPath, ['ready\n']).then((a) => a === 'ok\n', () => false))
+      return register(name, events)
+    },
+  }
+  const run = runLifecycle(d)
+  await new Promise((r) => setTimeout(r, 50))
+  t.same(seen, [true], 'at register, the new socket was listening and answered')
+  fake.shutdown()
+  t.equal(await run, 0)
 })
 
 t.test('holding: timeout releases after WARMING_TIMEOUT counted from start', async (t) => {

@@ -123,6 +123,30 @@ t.test('close() removes the socket file', async (t) => {
   await t.rejects(exchange(socketPath, ['ready\n']), { code: 'ENOENT' })
 })
 
+t.test('start() binds before it returns when nothing is at the path; with a leftover file, only after the probe', async (t) => {
+  const dir = shortTempDir(t)
+  const { listener, socketPath } = startListener(t, dir)
+  const starting = listener.start()
+  // No await yet: the bind happened inside the call (the 'listening' event would come a tick later).
+  t.equal(listener.bound, true, 'bound before start() was awaited')
+  t.ok(fs.lstatSync(socketPath).isSocket(), 'the socket file exists already')
+  await starting
+  t.equal(await exchange(socketPath, ['ready\n']), 'ok\n')
+
+  const dir2 = shortTempDir(t)
+  const stale = path.join(dir2, 's.sock')
+  spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`], { stdio: 'ignore' })
+  const second = startListener(t, dir2)
+  const replacing = second.listener.start()
+  t.equal(second.listener.bound, false, 'a leftover socket must be probed (connect) before it is replaced: not bound yet')
+  await replacing
+  t.equal(second.listener.bound, true, 'bound once the stale socket was replaced')
+
+  const failing = new ReadinessListener({ path: path.join(dir2, 'missing', 's.sock'), log: recordingLogger(), onSignal: () => {} })
+  await t.rejects(failing.start(), { name: 'ListenerPathError', message: /does not exist/ })
+  t.equal(failing.bound, false, 'a failed bind is never reported as bound')
+})
+
 t.test('a stale socket is replaced; a directory or regular file is refused untouched', async (t) => {
   const dir = shortTempDir(t)
   const serverSock = path.join(dir, 's.sock')
