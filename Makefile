@@ -77,9 +77,9 @@ github-release: node_modules/.package-lock.json ## Publish dist/release/ as the 
 github-release-check: node_modules/.package-lock.json ## Check that dist/release/ holds the files of RELEASE_TAG's GitHub release (same SHA256SUMS)
 	$(RUN_TS) build-scripts/github-release.ts --check
 
-test-deps: ## Install optional Debian tools some tests use (qemu + arm64 libs, AWS CLI v2)
+test-deps: ## Install optional Debian tools some tests use (qemu + arm64 libs, AWS CLI v2, valgrind)
 	apt-get update -qq
-	apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross \
+	apt-get install -y -qq qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross valgrind \
 	  $$(apt-cache show awscli >/dev/null 2>&1 && echo awscli) # only where the distribution packages it (Ubuntu 24.04 does not; its GitHub images ship AWS CLI v2)
 
 clean: ## Remove dist/ (the Node download cache survives)
