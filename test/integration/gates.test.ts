@@ -1,20 +1,10 @@
 // Named readiness gates and EMF metrics with the built SEA in the local Lambda sandbox.
 // Bounds are loose on purpose (a noisy shared machine): order, and "well before the timeout".
 import t from 'tap'
-import path from 'node:path'
-import { extensionLines, FIXTURES, ours, outcomeLines, sandboxWithLayer } from './harness'
+import { extensionLines, gatesSandbox, type GatesResult, heldOf, ours, outcomeLines } from './harness'
 import type { ExtensionReport } from '../sandbox'
 import { validateEmfLine } from '../emf-validator'
 
-const GATES_FUNCTION = path.join(FIXTURES, 'functions', 'gates')
-type Sent = { message: string; sentAt: number; reply: string | null }
-type GatesResult = { loadedAt: number; sent: Sent[] }
-
-function gatesSandbox(t: Parameters<typeof sandboxWithLayer>[0], env: Record<string, string>) {
-  return sandboxWithLayer(t, { functionDir: GATES_FUNCTION, functionName: 'orders-api', mode: 'provisioned', env })
-}
-
-const heldOf = (line: string): number => Number(/held=(\d+)ms/.exec(line)?.[1])
 /** Lines of the extension's stdout that are EMF documents. */
 const emfLines = (ext: ExtensionReport): string[] =>
   ext.logs.filter((l) => l.stream === 'stdout' && l.text.includes('"_aws"')).map((l) => l.text)

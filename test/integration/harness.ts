@@ -48,6 +48,19 @@ export function extensionLines(ext: ExtensionReport): string[] {
   return ext.logs.map((l) => l.text)
 }
 
+/** The gates fixture function (test/fixtures/functions/gates): it sends GATE_SIGNALS and reports what it sent. */
+export const GATES_FUNCTION = path.join(FIXTURES, 'functions', 'gates')
+export type GateSent = { message: string; sentAt: number; reply: string | null }
+export type GatesResult = { loadedAt: number; sent: GateSent[] }
+
+/** A provisioned-concurrency sandbox running the gates fixture with the built layer. */
+export function gatesSandbox(t: Parameters<typeof sandboxWithLayer>[0], env: Record<string, string>): Sandbox {
+  return sandboxWithLayer(t, { functionDir: GATES_FUNCTION, functionName: 'orders-api', mode: 'provisioned', env })
+}
+
+/** `held=` of an outcome line, in ms. */
+export const heldOf = (line: string): number => Number(/held=(\d+)ms/.exec(line)?.[1])
+
 /** The outcome lines (`init outcome=…`) the extension wrote. */
 export function outcomeLines(ext: ExtensionReport): string[] {
   return extensionLines(ext).filter((l) => /init outcome=/.test(l))

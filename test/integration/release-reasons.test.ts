@@ -4,20 +4,9 @@
 // would filter, and budget advice that holds. Bounds are loose (a shared machine): order, and
 // "well before the timeout".
 import t from 'tap'
-import path from 'node:path'
-import { extensionLines, FIXTURES, ours, outcomeLines, sandboxWithLayer } from './harness'
 import { Sandbox } from '../sandbox'
-import { requireLayer, WARMUP_FUNCTION } from './harness'
+import { extensionLines, gatesSandbox, type GatesResult, heldOf, ours, outcomeLines, requireLayer, WARMUP_FUNCTION } from './harness'
 
-const GATES_FUNCTION = path.join(FIXTURES, 'functions', 'gates')
-type Sent = { message: string; sentAt: number; reply: string | null }
-type GatesResult = { loadedAt: number; sent: Sent[] }
-
-function gatesSandbox(t: Parameters<typeof sandboxWithLayer>[0], env: Record<string, string>) {
-  return sandboxWithLayer(t, { functionDir: GATES_FUNCTION, functionName: 'orders-api', mode: 'provisioned', env })
-}
-
-const heldOf = (line: string): number => Number(/held=(\d+)ms/.exec(line)?.[1])
 
 t.test('no gates configured: `ready db` releases, and the outcome line names db and why it counted', async (t) => {
   const sb = gatesSandbox(t, { WARMING_TIMEOUT: '8000', GATE_SIGNALS: 'ready db@300' })
