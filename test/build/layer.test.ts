@@ -8,7 +8,7 @@ import t from 'tap'
 import { EM_X86_64, readElfHeader } from '../../build-scripts/elf'
 import { readZip } from '../../build-scripts/zip'
 import { buildPythonClient, PYTHON_CLIENT_PATH } from '../../build-scripts/python-client'
-import { NODE_LICENSE_PATH, NOTICES_DIR, PROJECT_LICENSE_PATH, THIRD_PARTY_NOTICES_PATH } from '../../build-scripts/notices'
+import { NODE_LICENSE_PATH, NOTICES_DIR, PROJECT_LICENSE_PATH, THIRD_PARTY_NOTICES_PATH } from '../../build-scripts/licenses/notices'
 import { DIST, ROOT, TEST_OUT, buildScript, ensureLayer, head, run, runTs, sha256File } from './helpers'
 
 const EXT = 'extensions/wait-for-init'

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { FakeAws, RecordedRequest, startFakeAws } from './fake-aws'
 import { run } from './helpers'
-import type { PublishedRecord } from '../../build-scripts/publish-record'
+import type { PublishedRecord } from '../../build-scripts/publish/publish-record'
 
 export interface PublishFixture {
   fake: FakeAws

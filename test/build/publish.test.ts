@@ -7,8 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { parseArch } from '../../build-scripts/arch'
-import { gitRevision } from '../../build-scripts/publish'
-import { DEFAULT_RUNTIMES, layerDescription } from '../../build-scripts/publish-settings'
+import { gitRevision } from '../../build-scripts/publish/publish'
+import { DEFAULT_RUNTIMES, layerDescription } from '../../build-scripts/publish/publish-settings'
 import { ACCOUNT } from './fake-aws'
 import { DIST, ROOT, TSX, awsClis, ensureLayer, pathWithoutAws, run } from './helpers'
 import { arnLines, calls, make, publishEnv, publishFixture, readRecordFile } from './publish-helpers'
@@ -127,7 +127,7 @@ t.test('clear errors', { skip: clis.length ? false : 'no AWS CLI' }, async (t) =
   t.test('no zip built', async (t) => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'wfi-nodist-'))
     t.teardown(() => fs.rmSync(empty, { recursive: true, force: true }))
-    const r = await run(TSX[0], [...TSX.slice(1), 'build-scripts/publish.ts', '--arch', 'arm64', '--dist', empty], { env: publishEnv(f, { AWS_CLI: cli }) })
+    const r = await run(TSX[0], [...TSX.slice(1), 'build-scripts/publish/publish.ts', '--arch', 'arm64', '--dist', empty], { env: publishEnv(f, { AWS_CLI: cli }) })
     t.equal(r.code, 1)
     t.match(r.stderr, /wait-for-init-arm64\.zip has not been built: run `make layer ARCH=arm64` first/)
   })

@@ -62,7 +62,7 @@ t.test('refusals come before any build', async (t) => {
   const other = path.join(TEST_OUT, 'CHANGELOG.without-entry.md')
   fs.writeFileSync(other, without)
   t.teardown(() => fs.rmSync(other, { force: true }))
-  const noEntry = await run(TSX[0], [...TSX.slice(1), 'build-scripts/release.ts', '--changelog', other], { cwd: COPY, env: env(), timeoutMs: 60_000 })
+  const noEntry = await run(TSX[0], [...TSX.slice(1), 'build-scripts/release/release.ts', '--changelog', other], { cwd: COPY, env: env(), timeoutMs: 60_000 })
   t.equal(noEntry.code, 1)
   t.match(noEntry.stderr, new RegExp(`^release: error: .*CHANGELOG\\.without-entry\\.md has no entry for version ${version.replace(/\./g, '\\.')} \\(package\\.json\\): add a section "## \\[${version.replace(/\./g, '\\.')}\\] - YYYY-MM-DD"`, 'm'))
   t.notMatch(noEntry.stderr, /\[build\]/, 'nothing was built')

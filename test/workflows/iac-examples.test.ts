@@ -15,7 +15,7 @@ import { parseDocument, type Tags } from 'yaml'
 import { LambdaArch, parseArch } from '../../build-scripts/arch'
 import { RELEASE_DIR, layerZipName, releaseZipName } from '../../build-scripts/artifact-names'
 import { zipPathFor } from '../../build-scripts/build'
-import { mergeRecord, recordJson, RecordEntry } from '../../build-scripts/publish-record'
+import { mergeRecord, recordJson, RecordEntry } from '../../build-scripts/publish/publish-record'
 import { emulatorCapFor, functionTimeoutSecondsFor } from '../../extension-src/init-budget'
 
 const ROOT = path.resolve(__dirname, '..', '..')

@@ -1,7 +1,7 @@
 // The runtimes the layer is published for: Amazon Linux 2023 managed runtimes only (glibc 2.34;
 // the embedded Node 24 binary needs 2.28, Amazon Linux 2 has 2.26), at most 15 (PublishLayerVersion).
 import t from 'tap'
-import { DEFAULT_RUNTIMES, MAX_RUNTIMES, publishSettingsFromEnv } from '../../build-scripts/publish-settings'
+import { DEFAULT_RUNTIMES, MAX_RUNTIMES, publishSettingsFromEnv } from '../../build-scripts/publish/publish-settings'
 
 // Amazon Linux 2 runtimes (AWS's runtime table), which cannot run the extension.
 const AMAZON_LINUX_2 = ['nodejs18.x', 'nodejs16.x', 'python3.9', 'python3.10', 'python3.11', 'java8.al2', 'java11', 'java17', 'provided.al2', 'ruby3.2', 'dotnet6']

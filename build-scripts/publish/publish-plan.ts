@@ -3,8 +3,8 @@
 // region needs. Problems that would fail every region (a zip above the direct-upload limit with no
 // bucket, one bucket for many regions) are reported here, up front.
 import path from 'node:path'
-import { ArchInfo } from './arch'
-import { BuildError } from './errors'
+import { ArchInfo } from '../arch'
+import { BuildError } from '../errors'
 import { PublishSettings, REGION_PLACEHOLDER, bucketFor, isRegionName } from './publish-settings'
 
 export interface LocalZip {

@@ -1,7 +1,7 @@
 // What `make publish` will do, worked out from the environment before any AWS call, so every bad
 // variable is reported up front with its name and value.
-import { ArchInfo } from './arch'
-import { BuildError } from './errors'
+import { ArchInfo } from '../arch'
+import { BuildError } from '../errors'
 
 /**
  * The managed runtimes on Amazon Linux 2023 that accept new functions, from AWS's table

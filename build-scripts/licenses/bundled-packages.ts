@@ -7,7 +7,7 @@
 // in all three without anyone editing a list.
 import fs from 'node:fs'
 import path from 'node:path'
-import { BuildError } from './errors'
+import { BuildError } from '../errors'
 
 /** The part of esbuild's metafile this module reads. */
 export interface Metafile {

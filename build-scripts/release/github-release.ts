@@ -1,6 +1,6 @@
 // `make github-release`: publishes what `make release` wrote as a GitHub release, with the GitHub
 // CLI (gh, preinstalled on GitHub's runners; GH_TOKEN from the workflow), so the release workflow
-// needs no third-party action (npx tsx build-scripts/github-release.ts --help).
+// needs no third-party action (npx tsx build-scripts/release/github-release.ts --help).
 // Before uploading it checks that the tag names package.json's version and that every file still
 // matches SHA256SUMS; the release notes are the version's CHANGELOG.md entry.
 // --check (`make github-release-check`) uploads nothing: it proves that the local dist/release/ is
@@ -9,15 +9,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { changelogEntry } from './changelog'
-import { parseOptions, runMain } from './cli'
-import { BuildError } from './errors'
+import { parseOptions, runMain } from '../cli'
+import { BuildError } from '../errors'
 import { checkTag, checksums } from './release'
-import { CHECKSUMS_NAME, RELEASE_DIR, releaseTag } from './artifact-names'
-import { describeFailure, runCommand } from './run-command'
+import { CHECKSUMS_NAME, RELEASE_DIR, releaseTag } from '../artifact-names'
+import { describeFailure, runCommand } from '../run-command'
 
 const GH_TIMEOUT_MS = 15 * 60_000 // ~85 MB of uploads
 
-export const GITHUB_RELEASE_USAGE = `usage: npx tsx build-scripts/github-release.ts [--out DIR] [--changelog FILE] [--dry-run | --check]
+export const GITHUB_RELEASE_USAGE = `usage: npx tsx build-scripts/release/github-release.ts [--out DIR] [--changelog FILE] [--dry-run | --check]
   --out        build folder holding release/ (default dist/)
   --changelog  where the release notes come from (default CHANGELOG.md)
   --dry-run    check everything and print the gh command instead of running it
@@ -45,7 +45,7 @@ export function verifiedFiles(dir: string): string[] {
 
 if (require.main === module) {
   runMain('github-release', GITHUB_RELEASE_USAGE, async () => {
-    const root = path.resolve(__dirname, '..')
+    const root = path.resolve(__dirname, '..', '..')
     const v = parseOptions(process.argv.slice(2), {
       out: { type: 'string' },
       changelog: { type: 'string' },

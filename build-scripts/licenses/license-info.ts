@@ -7,11 +7,11 @@
 // package's single `MIT` does not name.
 import fs from 'node:fs'
 import path from 'node:path'
-import { bundleMetafile } from './bundle'
+import { bundleMetafile } from '../bundle'
 import { BundledPackage, bundledPackages } from './bundled-packages'
-import { pinsFile, readPins } from './config'
-import { BuildError } from './errors'
-import { NODE_DECLARED_LICENSE } from './node-binary'
+import { pinsFile, readPins } from '../config'
+import { BuildError } from '../errors'
+import { NODE_DECLARED_LICENSE } from '../node-binary'
 
 /** PublishLayerVersion's limit for LicenseInfo. */
 export const LICENSE_INFO_MAX = 512

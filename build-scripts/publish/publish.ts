@@ -1,4 +1,4 @@
-// Publishes built layer zips with the AWS CLI (`make publish`, or `npx tsx build-scripts/publish.ts --help`):
+// Publishes built layer zips with the AWS CLI (`make publish`, or `npx tsx build-scripts/publish/publish.ts --help`):
 // every region (REGIONS, else the CLI's region) × every --arch, idempotent and resumable
 // (docs/publishing.md). Environment: LAYER_NAME, REGIONS, AWS_PROFILE, AWS_REGION,
 // AWS_ENDPOINT_URL, S3_BUCKET, S3_PREFIX, SIGNING_PROFILE, SIGNING_TIMEOUT, PUBLIC, ORG_ID,
@@ -9,17 +9,17 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ArchInfo, parseArch } from './arch'
-import { layerZipName } from './artifact-names'
+import { ArchInfo, parseArch } from '../arch'
+import { layerZipName } from '../artifact-names'
 import { QUICK_TIMEOUT_MS, Runner, awsCli, checkAwsAccess, configuredRegion } from './aws-cli'
-import { parseOptions, runMain } from './cli'
-import { BuildError } from './errors'
+import { parseOptions, runMain } from '../cli'
+import { BuildError } from '../errors'
 import { LocalZip, planTargets, resolveRegions } from './publish-plan'
 import { RecordEntry, mergeRecord, readRecord, recordJson, recordMarkdown, renderTable, writeFileAtomic } from './publish-record'
-import { layerLicenseInfo } from './license-info'
+import { layerLicenseInfo } from '../licenses/license-info'
 import { publishSettingsFromEnv } from './publish-settings'
 import { failureLines, publishTargets } from './region-publisher'
-import { runCommand } from './run-command'
+import { runCommand } from '../run-command'
 
 export async function gitRevision(root: string): Promise<string> {
   const r = await runCommand('git', ['describe', '--always', '--dirty', '--abbrev=12'], { cwd: root, timeoutMs: QUICK_TIMEOUT_MS })
@@ -32,12 +32,12 @@ export function localZip(arch: ArchInfo, file: string): LocalZip {
   return { arch, file, bytes: data.length, sha256: crypto.createHash('sha256').update(data).digest('base64') }
 }
 
-export const PUBLISH_USAGE = `usage: npx tsx build-scripts/publish.ts [--arch x86_64|arm64]... [--dist DIR]
+export const PUBLISH_USAGE = `usage: npx tsx build-scripts/publish/publish.ts [--arch x86_64|arm64]... [--dist DIR]
   --arch   architecture to publish, repeatable (default: ARCH, else x86_64)
   --dist   folder holding wait-for-init-ARCH.zip, and published.json/.md unless PUBLISH_RECORD says otherwise (default dist/)`
 
 async function main(): Promise<void> {
-  const root = path.resolve(__dirname, '..')
+  const root = path.resolve(__dirname, '..', '..')
   const v = parseOptions(process.argv.slice(2), {
     arch: { type: 'string', multiple: true },
     dist: { type: 'string' },

@@ -1,5 +1,5 @@
 // `make release`: both architectures built from a clean tree, and the artifacts users download
-// (npx tsx build-scripts/release.ts --help):
+// (npx tsx build-scripts/release/release.ts --help):
 //   OUT/release/wait-for-init-<version>-x86_64.zip     byte-identical to `make layer`'s zip
 //   OUT/release/wait-for-init-<version>-arm64.zip
 //   OUT/release/wait-for-init-<version>-<arch>.cdx.json the CycloneDX SBOM of each zip
@@ -13,18 +13,18 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { LAMBDA_ARCHES, LambdaArch } from './arch'
-import { buildLayer } from './build'
+import { LAMBDA_ARCHES, LambdaArch } from '../arch'
+import { buildLayer } from '../build'
 import { changelogEntry } from './changelog'
-import { parseOptions, runMain } from './cli'
-import { packClient } from './client-package'
-import { BuildError } from './errors'
-import { CHECKSUMS_NAME, RELEASE_DIR, clientTarballName, releaseTag, releaseZipName, sbomName } from './artifact-names'
-import { runCommand } from './run-command'
+import { parseOptions, runMain } from '../cli'
+import { packClient } from '../client-package'
+import { BuildError } from '../errors'
+import { CHECKSUMS_NAME, RELEASE_DIR, clientTarballName, releaseTag, releaseZipName, sbomName } from '../artifact-names'
+import { runCommand } from '../run-command'
 
 const log = (line: string) => process.stderr.write(`[release] ${line}\n`)
 
-export const RELEASE_USAGE = `usage: npx tsx build-scripts/release.ts [--out DIR] [--changelog FILE]
+export const RELEASE_USAGE = `usage: npx tsx build-scripts/release/release.ts [--out DIR] [--changelog FILE]
   --out        build folder (default dist/); the release is written to DIR/release/
   --changelog  the changelog that must describe the version (default CHANGELOG.md)
 Environment: ALLOW_DIRTY=1 releases from a checkout with uncommitted changes;
@@ -115,7 +115,7 @@ export async function release(opts: ReleaseOptions): Promise<{ dir: string; file
 
 if (require.main === module) {
   runMain('release', RELEASE_USAGE, async () => {
-    const root = path.resolve(__dirname, '..')
+    const root = path.resolve(__dirname, '..', '..')
     const v = parseOptions(process.argv.slice(2), {
       out: { type: 'string' },
       changelog: { type: 'string' },

@@ -13,10 +13,10 @@
 // 1.6 JSON schema (the library ships it; ajv checks it offline).
 import crypto from 'node:crypto'
 import path from 'node:path'
-import { ArchInfo } from './arch'
+import { ArchInfo } from '../arch'
 import { BundledPackage } from './bundled-packages'
-import { BuildError } from './errors'
-import { describeFailure, runCommand } from './run-command'
+import { BuildError } from '../errors'
+import { describeFailure, runCommand } from '../run-command'
 
 export const SBOM_SPEC_VERSION = '1.6'
 const CLI_TIMEOUT_MS = 2 * 60_000

@@ -2,7 +2,7 @@
 // profile, upload the zip to the region's versioned bucket, start a signing job on that object
 // version, and wait for the signed copy Signer writes back to the bucket.
 import { AwsCallError, AwsCli, QUICK_TIMEOUT_MS } from './aws-cli'
-import { BuildError } from './errors'
+import { BuildError } from '../errors'
 
 /** The only Signer platform Lambda code signing accepts. */
 export const LAMBDA_SIGNING_PLATFORM = 'AWSLambda-SHA384-ECDSA'

@@ -3,7 +3,7 @@
 // as a Markdown table for a release page), and the table printed at the end of a run.
 import fs from 'node:fs'
 import path from 'node:path'
-import { BuildError } from './errors'
+import { BuildError } from '../errors'
 
 export interface RecordEntry {
   layerName: string

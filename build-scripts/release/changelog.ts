@@ -1,7 +1,7 @@
 // Reads CHANGELOG.md (Keep a Changelog: one `## [VERSION] - YYYY-MM-DD` section per release), so a
 // release can refuse a version the changelog does not describe, and its notes come from there.
 import fs from 'node:fs'
-import { BuildError } from './errors'
+import { BuildError } from '../errors'
 
 export interface ChangelogEntry {
   version: string

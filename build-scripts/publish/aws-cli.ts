@@ -2,8 +2,8 @@
 // AWS_ENDPOINT_URL when set, answers JSON, and fails with an AwsCallError that carries AWS's error
 // code, so callers can tell "no such policy" from "access denied" and a failed region can be
 // reported with the error AWS gave.
-import { BuildError } from './errors'
-import { CommandResult, describeFailure } from './run-command'
+import { BuildError } from '../errors'
+import { CommandResult, describeFailure } from '../run-command'
 
 export type Runner = (cmd: string, args: readonly string[], timeoutMs: number) => Promise<CommandResult>
 

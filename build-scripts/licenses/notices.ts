@@ -8,9 +8,9 @@
 //                         name, version, license id and the license text it ships
 import fs from 'node:fs'
 import path from 'node:path'
-import { ArchInfo } from './arch'
+import { ArchInfo } from '../arch'
 import { BundledPackage } from './bundled-packages'
-import { BuildError } from './errors'
+import { BuildError } from '../errors'
 
 export const NOTICES_DIR = 'wait-for-init'
 export const PROJECT_LICENSE_PATH = `${NOTICES_DIR}/LICENSE`

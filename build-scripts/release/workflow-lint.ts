@@ -9,7 +9,7 @@
 //   - `run:` steps only call make targets that the Makefile defines, so everything a workflow does
 //     can be run and tested locally.
 import { parse } from 'yaml'
-import { BuildError } from './errors'
+import { BuildError } from '../errors'
 
 export interface Problem {
   file: string
