@@ -47,10 +47,10 @@ t.test('build.ts: --help prints the usage, an unknown option exits 2 with it', a
 t.test('publish.ts: --help, unknown option, bad --arch', async (t) => {
   const help = await tsx('build-scripts/publish/publish.ts', ['-h'])
   t.equal(help.code, 0, help.stderr)
-  t.match(help.stdout, /^usage: npx tsx build-scripts\/publish\.ts \[--arch x86_64\|arm64\]\.\.\. \[--dist DIR\]\n/)
+  t.match(help.stdout, /^usage: npx tsx build-scripts\/publish\/publish\.ts \[--arch x86_64\|arm64\]\.\.\. \[--dist DIR\]\n/)
   const bad = await tsx('build-scripts/publish/publish.ts', ['--dist'])
   t.equal(bad.code, 2)
-  t.match(bad.stderr, /^publish: Option '--dist <value>' argument missing\nusage: npx tsx build-scripts\/publish\.ts/)
+  t.match(bad.stderr, /^publish: Option '--dist <value>' argument missing\nusage: npx tsx build-scripts\/publish\/publish\.ts/)
   const arch = await tsx('build-scripts/publish/publish.ts', ['--arch', 'x86_64', '--arch', 'sparc'])
   t.equal(arch.code, 1)
   t.equal(arch.stderr, 'publish: error: --arch="sparc" is not a Lambda architecture: use x86_64 or arm64\n')
