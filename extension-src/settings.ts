@@ -37,20 +37,24 @@ export function unknownSettingMessage(u: UnknownSetting): string {
 
 /** The known name nearest to `name`, if near enough to be a typo. Compared case-insensitively
  *  and without the shared prefix (which would make every name look near): at most a third of
- *  the rest in edits, and at least 2 allowed. */
+ *  the rest in edits, and at least 2 allowed. Failing that, the one known name whose last words
+ *  are the rest (the prefix + TIMEOUT: WARMING_TIMEOUT, a setting outside the prefix that people
+ *  put under it). */
 function closest(name: string, known: readonly string[]): string | undefined {
   const key = (n: string) => {
     const upper = n.toUpperCase()
     return upper.startsWith(SETTINGS_PREFIX) ? upper.slice(SETTINGS_PREFIX.length) : upper
   }
   const wanted = key(name)
+  const endingWith = known.filter((candidate) => key(candidate).endsWith(`_${wanted}`))
   let best: { name: string; distance: number } | undefined
   for (const candidate of known) {
     const distance = editDistance(wanted, key(candidate))
     if (!best || distance < best.distance) best = { name: candidate, distance }
   }
   const allowed = Math.max(2, Math.floor(wanted.length / 3))
-  return best && best.distance <= allowed ? best.name : undefined
+  if (best && best.distance <= allowed) return best.name
+  return endingWith.length === 1 ? endingWith[0] : undefined
 }
 
 /**

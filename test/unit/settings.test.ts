@@ -16,7 +16,8 @@ t.test('unknown WAIT_FOR_INIT_* variables are reported once each, with the setti
     WAIT_FOR_INIT_SOCK: '/tmp/x.sock',
     WAIT_FOR_INIT_CLIENT_RETRY: '100',
     WAIT_FOR_INIT_FOO: '1', // near nothing
-    WAIT_FOR_INIT_TIMEOUT: '5000', // near nothing either: WARMING_TIMEOUT is not a misspelling of it
+    WAIT_FOR_INIT_TIMEOUT: '5000', // not a misspelling, but WARMING_TIMEOUT put under the prefix
+    WAIT_FOR_INIT_MS: '1', // ends two names (…_RETRY_MS, …_TIMEOUT_MS): no guess
     WAIT_FOR_INIT_GATES: 'db', // known
     WARMING_TIMEOUT: '5000', // known, outside the prefix
     WAITFORINIT_GATES: 'db', // outside the prefix: not ours to judge
@@ -29,7 +30,8 @@ t.test('unknown WAIT_FOR_INIT_* variables are reported once each, with the setti
     { variable: 'WAIT_FOR_INIT_SOCK', suggestion: 'WAIT_FOR_INIT_SOCKET' },
     { variable: 'WAIT_FOR_INIT_CLIENT_RETRY', suggestion: 'WAIT_FOR_INIT_CLIENT_RETRY_MS' },
     { variable: 'WAIT_FOR_INIT_FOO' },
-    { variable: 'WAIT_FOR_INIT_TIMEOUT' },
+    { variable: 'WAIT_FOR_INIT_TIMEOUT', suggestion: 'WARMING_TIMEOUT' },
+    { variable: 'WAIT_FOR_INIT_MS' },
   ])
   t.same(findUnknownSettings(Object.fromEntries(KNOWN_SETTINGS.map((k) => [k, '1']))), [], 'every known setting passes')
   t.equal(unknownSettingMessage({ variable: 'WAIT_FOR_INIT_GATE', suggestion: 'WAIT_FOR_INIT_GATES' }),
