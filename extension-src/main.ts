@@ -7,7 +7,7 @@ import { ExtensionsApi } from './extensions-api'
 import { extensionNameFrom } from './extension-name'
 import { createHttpTransport } from './http-transport'
 import { createGateTracker } from './gates'
-import { createMetricsWriter, filteredMetricsWarning } from './metrics'
+import { createMetricsWriter, filteredMetricsWarning, METRICS_VARIABLE } from './metrics'
 import { runLifecycle } from './lifecycle'
 import { createLogger, readLogSettings } from './logger'
 import { ReadinessListener } from './readiness-listener'
@@ -46,7 +46,6 @@ function main(): void {
     process.exit(1)
   }
 
-
   const exit = (code: number) => {
     if (process.env[DEBUG_MODULES_VARIABLE] === '1') printLoadedBuiltins()
     process.exit(code)
@@ -77,7 +76,7 @@ function main(): void {
     onRegistered: () => {
       for (const unknown of findUnknownSettings(process.env)) log.warn(unknownSettingMessage(unknown), { variable: unknown.variable })
       const filtered = filteredMetricsWarning(config.metrics, settings)
-      if (filtered) log[filtered.level](filtered.message, { variable: 'WAIT_FOR_INIT_METRICS' })
+      if (filtered) log[filtered.level](filtered.message, { variable: METRICS_VARIABLE })
     },
     onOutcome: writeMetrics,
     onTerminate: (stop) => {
